@@ -1,0 +1,14 @@
+"""symlearn: scikit-learn estimators that discover symmetries while they learn."""
+
+from ._classifier import SymmetryDiscoveringClassifier
+from ._regressor import SymmetryDiscoveringRegressor
+from .exceptions import TrainingDivergedError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SymmetryDiscoveringClassifier",
+    "SymmetryDiscoveringRegressor",
+    "TrainingDivergedError",
+    "__version__",
+]

@@ -1,0 +1,120 @@
+"""The symmetry-discovering classifier."""
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from torch import nn
+
+from ._base import BaseSymmetryDiscoverer
+from ._net import kl_divergence_from_logits
+
+__all__ = ["SymmetryDiscoveringClassifier"]
+
+
+class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
+    """Classifier that learns which transformations leave the label unchanged.
+
+    The classification counterpart of
+    :class:`~symlearn.SymmetryDiscoveringRegressor`: the backbone outputs one
+    logit per class and is trained with cross-entropy on original and
+    augmented inputs; the consistency term is the KL divergence between the
+    predicted class distributions of ``x`` and ``g x``. All parameters and
+    the fitted generator attributes are the same as the regressor's.
+
+    Parameters
+    ----------
+    module : None, torch.nn.Module subclass or instance, default=None
+        Backbone mapping ``(n, n_features)`` to ``(n, n_classes)`` logits.
+    input_rep : symlearn.reps.Rep, default=None
+        See :class:`~symlearn.SymmetryDiscoveringRegressor`.
+    n_generators : int, default=1
+    symmetry_weight : float, default=1.0
+        Weight of ``KL(p(. | x) || p(. | g x))``.
+    reach_weight : float, default=0.1
+    distinctness_weight : float, default=1.0
+    n_augmentations : int, default=1
+    max_epochs : int, default=60
+    batch_size : int, default=128
+    lr : float, default=0.01
+    optimizer : torch optimizer class, default=torch.optim.Adam
+    callbacks : list of skorch callbacks, default=None
+    train_split : None or callable, default=None
+    device : str, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+    **kwargs
+        ``module__*``, ``optimizer__*``, ``iterator_train__*``,
+        ``iterator_valid__*`` and ``callbacks__*`` options.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (any type ``numpy.unique`` can sort, strings included).
+    discovered_generators_ : ndarray of shape (n_generators, d, d)
+    generator_strengths_ : ndarray of shape (n_generators,)
+    input_rep_ : symlearn.reps.Rep
+    net_ : symlearn._net.SymmetryNet
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> from symlearn import SymmetryDiscoveringClassifier
+    >>> from symlearn.datasets import make_ring_classification
+    >>> X, y, truth = make_ring_classification(1000, random_state=0)
+    >>> clf = SymmetryDiscoveringClassifier(random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    def _encode_targets(self, y):
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"The classifier needs samples of at least 2 classes; y has only one "
+                f"class ({self.classes_[0]!r})."
+            )
+        return encoder.transform(y).astype(np.int64), len(self.classes_)
+
+    def _criterion(self):
+        return nn.CrossEntropyLoss
+
+    def _consistency(self):
+        return kl_divergence_from_logits
+
+    def _output_discrepancy(self, a, b):
+        # Total-variation distance between the predicted class distributions.
+        return 0.5 * (torch.softmax(a, dim=1) - torch.softmax(b, dim=1)).abs().sum(dim=1)
+
+    def predict_proba(self, X):
+        """Class probabilities for ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns ordered as ``classes_``.
+        """
+        logits = self._module_outputs(self._scaled_inputs(X))
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        """Predict class labels for ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)  # checks that the estimator is fitted
+        return self.classes_[np.argmax(proba, axis=1)]

@@ -1,0 +1,112 @@
+"""``symlearn`` / ``python -m symlearn``: discover the symmetry of a bundled data set."""
+
+import argparse
+import sys
+import time
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from . import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
+from .callbacks import EpochProgressBar
+from .datasets import (
+    make_asymmetric_regression,
+    make_pairwise_distance_regression,
+    make_ring_classification,
+    make_rotation_invariant_regression,
+)
+from .metrics import lie_algebra_similarity
+from .reps import Vectors
+
+#: name -> (description, data set maker, estimator class, estimator options)
+DATASETS = {
+    "rotation": (
+        "y = sin(2|x|) on 2-D points: invariant under rotations, so(2)",
+        make_rotation_invariant_regression,
+        SymmetryDiscoveringRegressor,
+        {},
+    ),
+    "distances": (
+        "sum of pairwise distances of 4 points in 3-D: invariant under so(3)",
+        make_pairwise_distance_regression,
+        SymmetryDiscoveringRegressor,
+        {"input_rep": Vectors(4, 3), "n_generators": 3},
+    ),
+    "ring": (
+        "inside/outside the unit circle: a classification invariant under so(2)",
+        make_ring_classification,
+        SymmetryDiscoveringClassifier,
+        {},
+    ),
+    "asymmetric": (
+        "y = x0 + 2 x1^2 - x0 x1 on anisotropic inputs: no symmetry",
+        make_asymmetric_regression,
+        SymmetryDiscoveringRegressor,
+        {},
+    ),
+}
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="symlearn",
+        description="Make a data set with a known symmetry, discover the symmetry "
+        "with symlearn and print the discovered generators and scores.",
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=sorted(DATASETS),
+        default="rotation",
+        help="which bundled data set to use (default: rotation). "
+        + "; ".join(f"{name}: {spec[0]}" for name, spec in DATASETS.items()),
+    )
+    parser.add_argument("--n-samples", type=int, default=1250, help="rows (default 1250, 20%% held out)")
+    parser.add_argument("--max-epochs", type=int, default=60, help="training epochs (default 60)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda' (default auto)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``symlearn`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    description, make_data, estimator_class, options = DATASETS[args.dataset]
+    X, y, truth = make_data(args.n_samples, random_state=args.seed)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.2, random_state=args.seed
+    )
+    print(f"data set '{args.dataset}': {description}")
+    print(f"{len(X_train)} training rows, {len(X_test)} held out, {X.shape[1]} features\n")
+
+    estimator = estimator_class(
+        max_epochs=args.max_epochs,
+        random_state=args.seed,
+        device=args.device,
+        callbacks=[EpochProgressBar(file=sys.stdout, disable=args.no_progress)],
+        **options,
+    )
+    start = time.perf_counter()
+    estimator.fit(X_train, y_train)
+    elapsed = time.perf_counter() - start
+
+    np.set_printoptions(precision=3, suppress=True)
+    print(f"\nfitted in {elapsed:.1f} s on {estimator.net_.device}")
+    for index, (generator, strength) in enumerate(
+        zip(estimator.discovered_generators_, estimator.generator_strengths_)
+    ):
+        print(f"\ngenerator {index} (strength {strength:.3f}):\n{generator}")
+    print()
+    if len(truth):
+        similarity = lie_algebra_similarity(estimator.discovered_generators_, truth)
+        print(f"similarity to the true algebra: {similarity:.4f}")
+    else:
+        print("this task has no continuous symmetry: expect low strengths and score")
+    print(f"symmetry score (held out):      {estimator.symmetry_score(X_test):.4f}")
+    metric = "accuracy" if estimator_class is SymmetryDiscoveringClassifier else "R^2"
+    print(f"{metric} (held out):{' ' * (22 - len(metric))}{estimator.score(X_test, y_test):.4f}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

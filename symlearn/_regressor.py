@@ -1,0 +1,159 @@
+"""The symmetry-discovering regressor."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from torch import nn
+
+from ._base import BaseSymmetryDiscoverer
+from ._net import squared_difference
+from .reps import Scalars
+from ._scaling import RepStandardizer
+
+__all__ = ["SymmetryDiscoveringRegressor"]
+
+
+class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
+    """Regressor that learns which transformations leave the target unchanged.
+
+    ``fit`` trains a torch backbone (through skorch) together with a
+    learnable Lie-group augmentation ``g = exp(sum_i t_i L_i)``: the
+    generators ``L_i`` (unit Frobenius norm in ``gl(d)``) and their extents
+    are learned so that the backbone's predictions stay the same on
+    transformed inputs ``g x``, while the augmentation is rewarded for
+    reaching far and its generators for being distinct. Afterwards
+    ``discovered_generators_`` is a basis of the discovered Lie algebra and
+    :meth:`symmetry_score` says how symmetric the fitted model is.
+
+    Inputs are rescaled in a way that commutes with the group action (one
+    scale per ``Vectors`` block, no centring; ``Scalars`` standardized), and
+    targets are standardized, so the loss weights do not depend on units.
+
+    Parameters
+    ----------
+    module : None, torch.nn.Module subclass or instance, default=None
+        The backbone, mapping ``(n, n_features)`` float32 inputs to
+        ``(n, n_outputs)``. ``None`` builds an :class:`~symlearn.nn.MLP`
+        with two hidden layers of 64 units; a class is instantiated with the
+        ``module__*`` options; an instance is deep-copied before training.
+    input_rep : symlearn.reps.Rep, default=None
+        How a ``d x d`` group element acts on a row of ``X``; must cover
+        exactly ``n_features``. ``None`` treats the whole row as one vector
+        (``Vectors(1, n_features)``).
+    n_generators : int, default=1
+        Number ``k`` of generators to learn (at most ``d**2``).
+    symmetry_weight : float, default=1.0
+        Weight of the consistency term ``mean |f(g x) - f(x)|^2`` (in
+        standardized target units). The parameter to tune with
+        ``GridSearchCV``.
+    reach_weight : float, default=0.1
+        Weight of the reward for the mean extent (as a fraction of its
+        maximum), which keeps the augmentation from shrinking to the identity.
+    distinctness_weight : float, default=1.0
+        Weight of the penalty on the mean squared cosine between generators.
+    n_augmentations : int, default=1
+        Augmented views per sample and batch. Each costs one more forward
+        and backward pass of the backbone.
+    max_epochs : int, default=60
+        Number of passes over the training data.
+    batch_size : int, default=128
+        Mini-batch size for training and prediction.
+    lr : float, default=0.01
+        Learning rate of the optimizer (for backbone and augmentation).
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        Options go in ``optimizer__*`` (e.g. ``optimizer__weight_decay``).
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks, e.g. ``skorch.callbacks.EarlyStopping`` (with
+        ``train_split``) or :class:`symlearn.callbacks.EpochProgressBar`.
+    train_split : None or callable, default=None
+        skorch's validation split, e.g. ``skorch.dataset.ValidSplit(5)``.
+        ``None`` trains on all data, as scikit-learn estimators do.
+    device : str, default="auto"
+        ``"auto"`` uses CUDA when available, else the CPU. Asking for
+        ``"cuda"`` on a machine without CUDA raises a ``ValueError``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch (initialization, shuffling, augmentation draws) for the
+        duration of ``fit`` only; the caller's global RNG state is restored.
+    verbose : int, default=0
+        ``0`` is silent; ``1`` prints skorch's table of per-epoch losses.
+    **kwargs
+        Options prefixed ``module__`` (backbone constructor), ``optimizer__``,
+        ``iterator_train__``, ``iterator_valid__`` or ``callbacks__`` (passed
+        to skorch). They are parameters like any other, so ``GridSearchCV``
+        can tune them.
+
+    Attributes
+    ----------
+    discovered_generators_ : ndarray of shape (n_generators, d, d)
+        Learned generators at unit Frobenius norm, strongest first, each with
+        its largest entry positive.
+    generator_strengths_ : ndarray of shape (n_generators,)
+        Learned extents: coefficients ``t_i`` were drawn from
+        ``U[-w_i, w_i]``. The maximum, ``pi * sqrt(2)``, means a rotation
+        generator reaches the full circle.
+    input_rep_ : symlearn.reps.Rep
+        The representation used (``input_rep`` or its default).
+    net_ : symlearn._net.SymmetryNet
+        The fitted skorch net; ``net_.module_.backbone`` is the trained
+        backbone and ``net_.history`` the training history.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    SymmetryDiscoveringClassifier : The same for classification.
+    symlearn.metrics.lie_algebra_similarity : Compare discovered and true algebras.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symlearn import SymmetryDiscoveringRegressor
+    >>> from symlearn.datasets import make_rotation_invariant_regression
+    >>> from symlearn.metrics import lie_algebra_similarity
+    >>> X, y, truth = make_rotation_invariant_regression(1000, random_state=0)
+    >>> est = SymmetryDiscoveringRegressor(random_state=0).fit(X, y)
+    >>> est.discovered_generators_.shape
+    (1, 2, 2)
+    >>> lie_algebra_similarity(est.discovered_generators_, truth) > 0.99
+    True
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _encode_targets(self, y):
+        y = np.asarray(y, dtype=np.float64)
+        self._y_ndim = y.ndim
+        y2d = y.reshape(len(y), -1)
+        if not np.all(np.isfinite(y2d)):
+            raise ValueError("y contains NaN or infinity; remove or impute those rows.")
+        self._target_scaler = RepStandardizer(Scalars(y2d.shape[1])).fit(y2d)
+        return self._target_scaler.transform(y2d).astype(np.float32), y2d.shape[1]
+
+    def _criterion(self):
+        return nn.MSELoss
+
+    def _consistency(self):
+        return squared_difference
+
+    def _output_discrepancy(self, a, b):
+        return (a - b).pow(2).sum(dim=1)
+
+    def predict(self, X):
+        """Predict targets for ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            float64, same number of dimensions as the ``y`` given to ``fit``.
+        """
+        outputs = self._module_outputs(self._scaled_inputs(X)).numpy()
+        y_pred = self._target_scaler.inverse_transform(outputs)
+        return y_pred.ravel() if self._y_ndim == 1 else y_pred

@@ -1,0 +1,140 @@
+"""The learnable Lie-group augmentation."""
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["LieAugmentation", "FULL_TURN_EXTENT"]
+
+#: Coefficient reach that turns a unit-Frobenius-norm rotation generator by a
+#: half turn each way, i.e. covers the whole circle. ``J / sqrt(2)`` has unit
+#: norm, and ``exp(t J / sqrt(2))`` rotates by ``t / sqrt(2)``.
+FULL_TURN_EXTENT = math.pi * math.sqrt(2.0)
+
+
+class LieAugmentation(nn.Module):
+    """Random group elements ``exp(sum_i t_i L_i)`` with learnable ``L_i``.
+
+    The ``k`` generators ``L_i`` live in ``gl(d)`` and are held at unit
+    Frobenius norm (the raw parameters are normalized on every use), so
+    they cannot collapse to zero. Each generator has a learnable extent
+    ``w_i in (0, max_extent)``; every sample gets its own coefficients
+    ``t_i ~ U[-w_i, w_i]`` (reparameterized, so gradients reach ``w_i``).
+
+    Parameters
+    ----------
+    rep : symlearn.reps.Rep
+        How a ``d x d`` group element acts on a row of features.
+    n_generators : int
+        Number ``k`` of generators to learn.
+    max_extent : float, default=FULL_TURN_EXTENT
+        Upper bound of every extent. The default lets a rotation generator
+        reach a half turn each way, i.e. the whole circle.
+    initial_extent : float, default=0.5
+        Extent of every generator at initialization.
+
+    Attributes
+    ----------
+    raw_generators : torch.nn.Parameter of shape (k, d, d)
+        Unnormalized generators; use :meth:`generators`.
+    extent_logits : torch.nn.Parameter of shape (k,)
+        ``extents = max_extent * sigmoid(extent_logits)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from symlearn.reps import Vectors
+    >>> augment = LieAugmentation(Vectors(4, 3), n_generators=3)
+    >>> augment(torch.randn(10, 12), n_views=2).shape
+    torch.Size([20, 12])
+    """
+
+    def __init__(self, rep, n_generators, *, max_extent=FULL_TURN_EXTENT, initial_extent=0.5):
+        super().__init__()
+        if rep.dim is None:
+            raise ValueError(f"{rep!r} has no vector part for generators to act on.")
+        if not 0 < initial_extent < max_extent:
+            raise ValueError(
+                f"initial_extent must lie in (0, max_extent={max_extent}); "
+                f"got {initial_extent}."
+            )
+        self.rep = rep
+        self.max_extent = float(max_extent)
+        dim = rep.dim
+        self.raw_generators = nn.Parameter(torch.randn(n_generators, dim, dim))
+        logit = math.log(initial_extent / (max_extent - initial_extent))
+        self.extent_logits = nn.Parameter(torch.full((n_generators,), logit))
+
+    @property
+    def n_generators(self):
+        return self.raw_generators.shape[0]
+
+    def generators(self):
+        """Generators at unit Frobenius norm, shape (k, d, d)."""
+        norms = self.raw_generators.flatten(1).norm(dim=1).clamp_min(1e-12)
+        return self.raw_generators / norms[:, None, None]
+
+    def extents(self):
+        """Current extents ``w_i``, shape (k,)."""
+        return self.max_extent * torch.sigmoid(self.extent_logits)
+
+    def sample_coefficients(self, n_samples, *, generator=None):
+        """Coefficients ``t ~ U[-w, w]`` per sample, shape (n_samples, k)."""
+        unit = torch.rand(
+            n_samples,
+            self.n_generators,
+            generator=generator,
+            device=self.extent_logits.device,
+            dtype=self.extent_logits.dtype,
+        )
+        return (2.0 * unit - 1.0) * self.extents()
+
+    def group_elements(self, coefficients):
+        """``exp(sum_i t_i L_i)`` for each row of coefficients, shape (n, d, d)."""
+        algebra = torch.einsum("nk,kij->nij", coefficients, self.generators())
+        return torch.linalg.matrix_exp(algebra)
+
+    def forward(self, x, n_views=1):
+        """Transform ``n_views`` independently sampled copies of ``x``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n, n_features)
+        n_views : int, default=1
+
+        Returns
+        -------
+        torch.Tensor of shape (n_views * n, n_features)
+            View ``v`` of sample ``i`` is row ``v * n + i``.
+        """
+        repeated = x.repeat(n_views, 1)
+        g = self.group_elements(self.sample_coefficients(repeated.shape[0]))
+        return self.rep.act(g.to(x.dtype), repeated)
+
+    def reach(self):
+        """Mean extent as a fraction of ``max_extent``, in [0, 1]."""
+        return self.extents().mean() / self.max_extent
+
+    def log_reach(self):
+        """Mean of ``log(w_i / max_extent)``, in (-inf, 0].
+
+        The reward for reach. Its gradient grows as an extent shrinks, so an
+        extent cannot collapse to zero while its generator is still turning
+        towards a symmetry (a linear reward fades out as the sigmoid saturates).
+        """
+        return torch.nn.functional.logsigmoid(self.extent_logits).mean()
+
+    def overlap(self):
+        """Mean squared cosine between distinct generators, in [0, 1].
+
+        Zero when the generators are orthogonal in ``gl(d)``, one when they
+        all coincide up to sign.
+        """
+        k = self.n_generators
+        if k < 2:
+            return self.raw_generators.new_zeros(())
+        flat = self.generators().flatten(1)
+        gram = flat @ flat.T
+        off_diagonal = gram - torch.diag(torch.diagonal(gram))
+        return off_diagonal.pow(2).sum() / (k * (k - 1))

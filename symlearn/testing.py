@@ -1,0 +1,82 @@
+"""Assertions about symmetries, for symlearn's tests and for users' own tests."""
+
+import numpy as np
+import torch
+
+from .metrics import lie_algebra_similarity, sample_group_elements
+from .nn import FULL_TURN_EXTENT
+
+__all__ = ["assert_invariant", "assert_same_algebra"]
+
+
+def assert_invariant(
+    func, X, generators, rep, *, reach=FULL_TURN_EXTENT, n_transforms=4, atol=1e-5, seed=0
+):
+    """Assert that ``func(g x) == func(x)`` for random ``g`` of the group.
+
+    Parameters
+    ----------
+    func : callable
+        Maps a float64 tensor of rows to a tensor or array of outputs.
+    X : array-like of shape (n_samples, n_features)
+    generators : array-like of shape (k, d, d)
+        Generators of the group; elements are drawn with
+        :func:`symlearn.metrics.sample_group_elements`.
+    rep : symlearn.reps.Rep
+        How a group element acts on a row.
+    reach : float, default=FULL_TURN_EXTENT
+    n_transforms : int, default=4
+    atol : float, default=1e-5
+        Largest absolute change of any output allowed.
+    seed : int, default=0
+
+    Raises
+    ------
+    AssertionError
+        With the largest change found.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from symlearn.lie import so_generators
+    >>> from symlearn.reps import Vectors
+    >>> radius = lambda x: x.norm(dim=1)
+    >>> assert_invariant(radius, torch.randn(8, 2), so_generators(2), Vectors(1, 2))
+    """
+    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    generators = torch.as_tensor(np.asarray(generators, dtype=np.float64))
+    rng = torch.Generator().manual_seed(seed)
+    reference = torch.as_tensor(np.asarray(func(X)), dtype=torch.float64)
+    worst = 0.0
+    for _ in range(n_transforms):
+        g = sample_group_elements(generators, len(X), reach=reach, generator=rng)
+        moved = torch.as_tensor(np.asarray(func(rep.act(g, X))), dtype=torch.float64)
+        worst = max(worst, (moved - reference).abs().max().item())
+    if not worst <= atol:
+        raise AssertionError(
+            f"Not invariant: an output changed by {worst:.3g} under the group "
+            f"(allowed {atol:.3g})."
+        )
+
+
+def assert_same_algebra(found, expected, *, min_similarity=0.99):
+    """Assert that two sets of generators span (nearly) the same Lie algebra.
+
+    Parameters
+    ----------
+    found, expected : array-like of shape (k, d, d)
+    min_similarity : float, default=0.99
+        Smallest acceptable :func:`symlearn.metrics.lie_algebra_similarity`.
+
+    Raises
+    ------
+    AssertionError
+        Showing the similarity and the generators found.
+    """
+    similarity = lie_algebra_similarity(found, expected)
+    if not similarity >= min_similarity:
+        raise AssertionError(
+            f"Lie algebra similarity {similarity:.4f} < {min_similarity}.\n"
+            f"found:\n{np.round(np.asarray(found), 3)}\n"
+            f"expected:\n{np.round(np.asarray(expected), 3)}"
+        )

@@ -1,0 +1,211 @@
+"""Behaviour shared by both estimators: parameters, input checks, seeding, persistence."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_validate
+from torch import nn
+
+from symlearn import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
+from symlearn.datasets import make_ring_classification, make_rotation_invariant_regression
+from symlearn.metrics import symmetry_scorer
+from symlearn.reps import Scalars, Vectors
+
+ESTIMATORS = [SymmetryDiscoveringRegressor, SymmetryDiscoveringClassifier]
+
+
+def _data(estimator_class, n=200, seed=0):
+    if estimator_class is SymmetryDiscoveringClassifier:
+        X, y, _ = make_ring_classification(n, random_state=seed)
+    else:
+        X, y, _ = make_rotation_invariant_regression(n, random_state=seed)
+    return X, y
+
+
+def _small(estimator_class, **params):
+    return estimator_class(**{"max_epochs": 5, "random_state": 0, **params})
+
+
+# -- bad input: a clear error, raised before any training --------------------------------
+
+
+def _with(X, row, col, value):
+    X = X.copy()
+    X[row, col] = value
+    return X
+
+
+@pytest.mark.parametrize("estimator_class", ESTIMATORS)
+@pytest.mark.parametrize(
+    "make_bad, message",
+    [
+        (lambda X, y: (_with(X, 3, 0, np.nan), y), "NaN"),
+        (lambda X, y: (_with(X, 3, 1, np.inf), y), "infinity"),
+        (lambda X, y: (X[:0], y[:0]), "0 sample"),
+        (lambda X, y: (X[:1], y[:1]), "1 sample"),
+        (lambda X, y: (X, y[:-1]), "inconsistent numbers of samples"),
+        (lambda X, y: (X[:, 0], y), "2D array"),
+    ],
+    ids=["nan", "inf", "empty", "one-sample", "len-y", "1d-X"],
+)
+def test_bad_data_is_rejected_before_training(estimator_class, make_bad, message, no_training):
+    X, y = make_bad(*_data(estimator_class))
+    with pytest.raises(ValueError, match=message):
+        _small(estimator_class).fit(X, y)
+
+
+def test_nan_in_y_is_rejected(no_training):
+    X, y = _data(SymmetryDiscoveringRegressor)
+    y[5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        _small(SymmetryDiscoveringRegressor).fit(X, y)
+
+
+def test_single_class_is_rejected(no_training):
+    X, _ = _data(SymmetryDiscoveringClassifier)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        _small(SymmetryDiscoveringClassifier).fit(X, np.zeros(len(X)))
+
+
+@pytest.mark.parametrize("estimator_class", ESTIMATORS)
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        ({"input_rep": Vectors(2, 2)}, ValueError, "describes 4 features, but X has 2"),
+        ({"input_rep": Scalars(2)}, ValueError, "no Vectors part"),
+        ({"input_rep": "vectors"}, TypeError, "input_rep must be"),
+        ({"n_generators": 5}, ValueError, "exceeds the dimension of gl"),
+        ({"n_generators": 0}, ValueError, "n_generators"),
+        ({"symmetry_weight": -1.0}, ValueError, "symmetry_weight"),
+        ({"lr": 0.0}, ValueError, "lr"),
+        ({"batch_size": 2.5}, TypeError, "batch_size"),
+        ({"module": "mlp"}, TypeError, "module must be"),
+        ({"module": nn.Linear(2, 7)}, ValueError, r"needs \(2, \d\)"),
+        ({"module": nn.Linear(3, 1)}, ValueError, "backbone module failed"),
+        ({"module": nn.Linear(2, 2), "module__bias": False}, ValueError, "instance"),
+        ({"device": "tpu9"}, ValueError, "not a torch device"),
+    ],
+)
+def test_bad_parameters_are_rejected_before_training(
+    estimator_class, params, error, message, no_training
+):
+    X, y = _data(estimator_class)
+    with pytest.raises(error, match=message):
+        _small(estimator_class, **params).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_is_a_clear_error(no_training):
+    X, y = _data(SymmetryDiscoveringRegressor)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        _small(SymmetryDiscoveringRegressor, device="cuda").fit(X, y)
+
+
+def test_unknown_keyword_names_the_allowed_prefixes():
+    with pytest.raises(TypeError, match="module__"):
+        SymmetryDiscoveringRegressor(hidden_sizes=(8,))
+
+
+@pytest.mark.parametrize("estimator_class", ESTIMATORS)
+def test_predicting_needs_a_fit_and_the_same_features(estimator_class):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = _data(estimator_class)
+    with pytest.raises(NotFittedError):
+        estimator_class().predict(X)
+    est = _small(estimator_class).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        est.predict(np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="NaN"):
+        est.symmetry_score(_with(X, 0, 0, np.nan))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        est.symmetry_score(X[:1])
+
+
+# -- parameters, cloning, search ------------------------------------------------------
+
+
+def test_prefixed_options_are_parameters_that_clone_and_grid_search_see():
+    est = SymmetryDiscoveringRegressor(module__hidden_sizes=(8,), optimizer__weight_decay=1e-4)
+    params = est.get_params()
+    assert params["module__hidden_sizes"] == (8,)
+    assert clone(est).get_params()["optimizer__weight_decay"] == 1e-4
+    est.set_params(module__hidden_sizes=(4, 4), symmetry_weight=2.0)
+    assert (est.module__hidden_sizes, est.symmetry_weight) == ((4, 4), 2.0)
+    assert "module__hidden_sizes=(4, 4)" in repr(est)
+
+    X, y = _data(SymmetryDiscoveringRegressor, n=120)
+    search = GridSearchCV(
+        SymmetryDiscoveringRegressor(max_epochs=3, random_state=0),
+        {"module__hidden_sizes": [(4,), (16,)]},
+        cv=2,
+    ).fit(X, y)
+    width = search.best_estimator_.net_.module_.backbone[0].out_features
+    assert width == search.best_params_["module__hidden_sizes"][0]
+
+
+def test_custom_module_class_and_instance():
+    X, y = _data(SymmetryDiscoveringRegressor, n=100)
+    est = _small(SymmetryDiscoveringRegressor, module=nn.Linear, module__in_features=2,
+                 module__out_features=1).fit(X, y)
+    assert isinstance(est.net_.module_.backbone, nn.Linear)
+
+    instance = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+    before = [p.detach().clone() for p in instance.parameters()]
+    _small(SymmetryDiscoveringRegressor, module=instance).fit(X, y)
+    for old, new in zip(before, instance.parameters()):
+        torch.testing.assert_close(old, new)  # the caller's module is not trained in place
+
+
+def test_symmetry_scorer_in_model_selection():
+    X, y = _data(SymmetryDiscoveringRegressor, n=120)
+    result = cross_validate(
+        _small(SymmetryDiscoveringRegressor), X, y, cv=2,
+        scoring={"r2": "r2", "symmetry": symmetry_scorer},
+    )
+    assert np.all((result["test_symmetry"] >= 0) & (result["test_symmetry"] <= 1))
+
+
+# -- determinism and persistence ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("estimator_class", ESTIMATORS)
+def test_seeded_fits_are_identical_and_leave_the_global_rng_alone(estimator_class):
+    X, y = _data(estimator_class)
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    first = _small(estimator_class).fit(X, y)
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected_next.numpy())
+
+    second = _small(estimator_class).fit(X, y)
+    np.testing.assert_array_equal(first.discovered_generators_, second.discovered_generators_)
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+    other = _small(estimator_class, random_state=1).fit(X, y)
+    assert not np.array_equal(first.discovered_generators_, other.discovered_generators_)
+
+
+@pytest.mark.parametrize("estimator_class", ESTIMATORS)
+def test_pickle_and_joblib_round_trips(estimator_class, tmp_path):
+    X, y = _data(estimator_class)
+    est = _small(estimator_class).fit(X, y)
+    joblib.dump(est, tmp_path / "model.joblib")
+    for restored in (joblib.load(tmp_path / "model.joblib"), pickle.loads(pickle.dumps(est))):
+        np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+        np.testing.assert_array_equal(restored.discovered_generators_, est.discovered_generators_)
+        assert restored.symmetry_score(X) == est.symmetry_score(X)
+
+
+def test_dataframe_feature_names():
+    pd = pytest.importorskip("pandas")
+    X, y = _data(SymmetryDiscoveringRegressor)
+    frame = pd.DataFrame(X, columns=["x", "y"])
+    est = _small(SymmetryDiscoveringRegressor).fit(frame, y)
+    np.testing.assert_array_equal(est.feature_names_in_, ["x", "y"])
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        from_array = est.predict(X)
+    np.testing.assert_allclose(est.predict(frame), from_array)

@@ -1,0 +1,21 @@
+import re
+
+import pytest
+
+from symlearn._cli import main
+
+
+def test_default_run_prints_generators_and_scores(capsys):
+    assert main(["--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "generator 0 (strength" in out
+    similarity = float(re.search(r"similarity to the true algebra: ([\d.]+)", out).group(1))
+    score = float(re.search(r"symmetry score \(held out\): +([\d.]+)", out).group(1))
+    assert similarity >= 0.99 and score >= 0.9
+
+
+def test_other_datasets_and_bad_arguments(capsys):
+    assert main(["--dataset", "asymmetric", "--max-epochs", "3", "--no-progress"]) == 0
+    assert "no continuous symmetry" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--dataset", "nope"])

@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+import torch
+
+from symlearn.lie import so_generators
+from symlearn.metrics import invariance_score, lie_algebra_similarity
+from symlearn.reps import Vectors
+
+SO3 = so_generators(3)
+
+
+def test_similarity_is_one_for_the_same_span_in_any_basis():
+    rng = np.random.default_rng(0)
+    mixing = rng.standard_normal((3, 3))  # invertible change of basis inside so(3)
+    other_basis = np.einsum("ij,jkl->ikl", mixing, SO3)
+    assert lie_algebra_similarity(other_basis, SO3) == pytest.approx(1.0)
+
+
+def test_similarity_ignores_signs_and_scales():
+    scaled = SO3 * np.array([-5.0, 0.1, 3.0])[:, None, None]
+    assert lie_algebra_similarity(scaled, SO3) == pytest.approx(1.0)
+    assert lie_algebra_similarity(-SO3[0], SO3[0]) == pytest.approx(1.0)
+
+
+def test_similarity_of_orthogonal_and_nested_spans():
+    assert lie_algebra_similarity(np.eye(3), SO3) == pytest.approx(0.0, abs=1e-12)
+    assert lie_algebra_similarity(SO3[:1], SO3) == pytest.approx(1 / 3)
+    assert lie_algebra_similarity(SO3, SO3[:2]) == pytest.approx(2 / 3)
+    # Symmetric: the order of the arguments does not matter.
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((2, 2, 3, 3))
+    assert lie_algebra_similarity(a, b) == pytest.approx(lie_algebra_similarity(b, a))
+
+
+def test_similarity_at_a_known_angle():
+    J = so_generators(2)[0] / np.sqrt(2)
+    S = np.diag([1.0, -1.0]) / np.sqrt(2)
+    tilted = np.cos(0.3) * J + np.sin(0.3) * S
+    assert lie_algebra_similarity(tilted, J) == pytest.approx(np.cos(0.3) ** 2)
+
+
+def test_similarity_edge_cases():
+    empty = np.zeros((0, 3, 3))
+    assert lie_algebra_similarity(empty, empty) == 1.0
+    assert lie_algebra_similarity(empty, SO3) == 0.0
+    # Dependent generators add no dimension.
+    assert lie_algebra_similarity(np.stack([SO3[0], 2 * SO3[0]]), SO3[0]) == pytest.approx(1)
+    with pytest.raises(ValueError, match="different spaces"):
+        lie_algebra_similarity(SO3, so_generators(2))
+    with pytest.raises(ValueError, match="shape"):
+        lie_algebra_similarity(np.zeros((2, 2, 3)), SO3)
+
+
+def _radial(x):
+    return torch.sin(2 * x.norm(dim=1, keepdim=True))
+
+
+def test_invariance_score_separates_invariant_from_non_invariant_functions():
+    X = np.random.default_rng(0).standard_normal((200, 2))
+    rep, J = Vectors(1, 2), so_generators(2)
+    assert invariance_score(_radial, X, J, rep) == pytest.approx(1.0, abs=1e-5)
+    first_coordinate = lambda x: x[:, :1]  # noqa: E731
+    assert invariance_score(first_coordinate, X, J, rep) < 0.3
+    constant = lambda x: torch.zeros(len(x), 1)  # noqa: E731
+    assert invariance_score(constant, X, J, rep) == 1.0
+    # A scaling is no symmetry of the radial function.
+    assert invariance_score(_radial, X, np.eye(2) / np.sqrt(2), rep) < 0.3
+
+
+def test_invariance_score_is_seeded_and_needs_two_rows():
+    X = np.random.default_rng(0).standard_normal((50, 2))
+    f = lambda x: x[:, :1] + 0.1 * x[:, 1:]  # noqa: E731
+    rep, J = Vectors(1, 2), so_generators(2)
+    assert invariance_score(f, X, J, rep, random_state=3) == invariance_score(
+        f, X, J, rep, random_state=3
+    )
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        invariance_score(f, X[:1], J, rep)

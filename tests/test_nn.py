@@ -1,0 +1,89 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from symlearn.lie import so_generators
+from symlearn.nn import FULL_TURN_EXTENT, MLP, LieAugmentation, SymmetryModule
+from symlearn.reps import Scalars, Vectors
+
+
+def _augmentation_with(generators, rep):
+    augmentation = LieAugmentation(rep, len(generators))
+    with torch.no_grad():
+        augmentation.raw_generators.copy_(torch.as_tensor(generators, dtype=torch.float32))
+    return augmentation
+
+
+def test_generators_have_unit_norm_and_extents_their_range():
+    torch.manual_seed(0)
+    augmentation = LieAugmentation(Vectors(4, 3), n_generators=3, initial_extent=0.5)
+    norms = augmentation.generators().flatten(1).norm(dim=1)
+    np.testing.assert_allclose(norms.detach().numpy(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(augmentation.extents().detach().numpy(), 0.5, rtol=1e-6)
+    coefficients = augmentation.sample_coefficients(1000)
+    assert coefficients.shape == (1000, 3)
+    assert coefficients.abs().max() <= 0.5
+    assert coefficients.abs().max() > 0.45
+
+
+def test_views_are_stacked_view_by_view():
+    augmentation = LieAugmentation(Vectors(2, 3) + Scalars(1), n_generators=2)
+    x = torch.randn(5, 7)
+    views = augmentation(x, n_views=3)
+    assert views.shape == (15, 7)
+    # Scalars are untouched; view v of sample i is row v * n + i.
+    np.testing.assert_array_equal(views[:, 6].detach().numpy(), x[:, 6].repeat(3).numpy())
+    assert not torch.allclose(views[:5, :6], views[5:10, :6])
+
+
+def test_rotation_augmentation_preserves_norms():
+    augmentation = _augmentation_with(so_generators(2), Vectors(3, 2))
+    x = torch.randn(8, 6)
+    moved = augmentation(x)
+    np.testing.assert_allclose(
+        moved.reshape(8, 3, 2).norm(dim=2).detach().numpy(),
+        x.reshape(8, 3, 2).norm(dim=2).numpy(),
+        rtol=1e-5,
+    )
+
+
+def test_full_turn_extent_is_a_half_turn_of_a_unit_rotation_generator():
+    augmentation = _augmentation_with(so_generators(2), Vectors(1, 2))
+    g = augmentation.group_elements(torch.tensor([[FULL_TURN_EXTENT]]))
+    np.testing.assert_allclose(g[0].detach().numpy(), -np.eye(2), atol=1e-5)
+
+
+def test_overlap_measures_how_alike_the_generators_are():
+    orthogonal = _augmentation_with(so_generators(3), Vectors(1, 3))
+    assert orthogonal.overlap().item() == pytest.approx(0.0, abs=1e-7)
+    same = _augmentation_with(np.stack([so_generators(3)[0]] * 2), Vectors(1, 3))
+    assert same.overlap().item() == pytest.approx(1.0)
+    single = _augmentation_with(so_generators(2), Vectors(1, 2))
+    assert single.overlap().item() == 0.0
+
+
+def test_reach_terms_and_gradients():
+    augmentation = LieAugmentation(Vectors(1, 2), n_generators=2, initial_extent=1.0)
+    assert augmentation.reach().item() == pytest.approx(1.0 / FULL_TURN_EXTENT)
+    assert augmentation.log_reach().item() == pytest.approx(math.log(1.0 / FULL_TURN_EXTENT))
+    augmentation(torch.randn(4, 2)).pow(2).sum().backward()
+    assert augmentation.raw_generators.grad.abs().sum() > 0
+    assert augmentation.extent_logits.grad.abs().sum() > 0
+
+
+def test_augmentation_needs_vectors_and_a_valid_extent():
+    with pytest.raises(ValueError, match="no vector part"):
+        LieAugmentation(Scalars(3), n_generators=1)
+    with pytest.raises(ValueError, match="initial_extent"):
+        LieAugmentation(Vectors(1, 2), n_generators=1, initial_extent=10.0)
+
+
+def test_symmetry_module_forwards_through_the_backbone_only():
+    backbone = MLP(2, 1, hidden_sizes=(8,))
+    module = SymmetryModule(backbone, LieAugmentation(Vectors(1, 2), 1))
+    x = torch.randn(3, 2)
+    torch.testing.assert_close(module(x), backbone(x))
+    names = {name for name, _ in module.named_parameters()}
+    assert {"augmentation.raw_generators", "augmentation.extent_logits"} <= names
