@@ -6,6 +6,7 @@ from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 from skorch.utils import to_tensor
 
+from ._data import TensorBatchDataset, collate_batch
 from .exceptions import TrainingDivergedError
 
 __all__ = ["SymmetryNet", "squared_difference", "kl_divergence_from_logits"]
@@ -48,6 +49,9 @@ class SymmetryNet(NeuralNet):
     Each term is recorded per batch and averaged per epoch in the history
     as ``train_task_loss``, ``train_consistency``, ``reach`` and ``overlap``.
 
+    Arrays are served by :class:`TensorBatchDataset`, a whole batch per
+    indexing operation, unless ``dataset`` is set to something else.
+
     Parameters
     ----------
     consistency : callable
@@ -73,6 +77,9 @@ class SymmetryNet(NeuralNet):
         n_augmentations,
         **kwargs,
     ):
+        kwargs.setdefault("dataset", TensorBatchDataset)
+        kwargs.setdefault("iterator_train__collate_fn", collate_batch)
+        kwargs.setdefault("iterator_valid__collate_fn", collate_batch)
         super().__init__(*args, **kwargs)
         self.consistency = consistency
         self.symmetry_weight = symmetry_weight
@@ -106,11 +113,12 @@ class SymmetryNet(NeuralNet):
         augmentation = self.module_.augmentation
         n_views = self.n_augmentations
         moved_pred = self.infer(augmentation(X, n_views=n_views))
-        repeated_true = y_true.repeat(n_views, *([1] * (y_true.ndim - 1)))
-        repeated_pred = y_pred.repeat(n_views, *([1] * (y_pred.ndim - 1)))
+        if n_views > 1:
+            y_true = y_true.repeat(n_views, *([1] * (y_true.ndim - 1)))
+            y_pred = y_pred.repeat(n_views, *([1] * (y_pred.ndim - 1)))
 
-        task = 0.5 * (task + self.criterion_(moved_pred, repeated_true))
-        consistency = self.consistency(repeated_pred, moved_pred)
+        task = 0.5 * (task + self.criterion_(moved_pred, y_true))
+        consistency = self.consistency(y_pred, moved_pred)
         reach = augmentation.reach()
         overlap = augmentation.overlap()
         loss = (
@@ -120,8 +128,10 @@ class SymmetryNet(NeuralNet):
             + self.distinctness_weight * overlap
         )
         self._check_finite(loss, task, consistency)
-        for name, value in zip(self._RECORDED_TERMS, (task, consistency, reach, overlap)):
-            self.history.record_batch(name, value.item())
+        # One transfer to the host for all recorded terms, not one per term.
+        terms = torch.stack([task, consistency, reach, overlap]).detach().tolist()
+        for name, value in zip(self._RECORDED_TERMS, terms):
+            self.history.record_batch(name, value)
         return loss
 
     def _check_finite(self, loss, task, consistency):

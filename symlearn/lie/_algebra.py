@@ -124,8 +124,8 @@ def lie_bracket(a, b):
 
     Examples
     --------
-    >>> lx, ly, lz = so_generators(3)
-    >>> bool(np.allclose(lie_bracket(lx, ly), -lz))
+    >>> l01, l02, l12 = so_generators(3)  # rotations in the (0,1), (0,2), (1,2) planes
+    >>> bool(np.allclose(lie_bracket(l01, l02), l12))
     True
     """
     a = np.asarray(a, dtype=float)

@@ -108,7 +108,7 @@ class LieAugmentation(nn.Module):
         torch.Tensor of shape (n_views * n, n_features)
             View ``v`` of sample ``i`` is row ``v * n + i``.
         """
-        repeated = x.repeat(n_views, 1)
+        repeated = x.repeat(n_views, 1) if n_views > 1 else x
         g = self.group_elements(self.sample_coefficients(repeated.shape[0]))
         return self.rep.act(g.to(x.dtype), repeated)
 
