@@ -169,6 +169,16 @@ def test_symmetry_scorer_in_model_selection():
     )
     assert np.all((result["test_symmetry"] >= 0) & (result["test_symmetry"] <= 1))
 
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    est = _small(SymmetryDiscoveringRegressor).fit(X, y)
+    pipeline = make_pipeline(FunctionTransformer(), est)
+    assert symmetry_scorer(pipeline, X) == est.symmetry_score(X)
+    with pytest.raises(TypeError, match="symlearn estimator"):
+        symmetry_scorer(LinearRegression().fit(X, y), X)
+
 
 # -- determinism and persistence ---------------------------------------------------------
 

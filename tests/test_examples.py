@@ -1,0 +1,34 @@
+"""The scripts in examples/ run and report what they promise."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def _run(name):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("name", ["discover_rotations.py"])
+def test_discover_rotations_example(name):
+    out = _run(name)
+    so2, so3 = (float(v) for v in re.findall(r"similarity to so\(\d\): ([\d.]+)", out))
+    assert so2 >= 0.99 and so3 >= 0.95
+
+
+def test_model_selection_example():
+    out = _run("model_selection.py")
+    assert "best parameters: {'clf__symmetry_weight':" in out
+    match = re.search(r"accuracy ([\d.]+), symmetry score ([\d.]+)", out)
+    assert match, out
+    accuracy, symmetry = float(match.group(1)), float(match.group(2))
+    assert accuracy > 0.85 and symmetry > 0.9
