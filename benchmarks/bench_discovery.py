@@ -37,9 +37,9 @@ from symlearn.metrics import lie_algebra_similarity
 from symlearn.nn import MLP
 
 
-def _timed(fit):
+def _timed(fit, *args, **kwargs):
     start = time.perf_counter()
-    result = fit()
+    result = fit(*args, **kwargs)
     return time.perf_counter() - start, result
 
 
@@ -71,11 +71,11 @@ def main():
     fit_symlearn(0), fit_plain(0), fit_plain(0, batched=True)  # warm up
     symlearn_times, plain_times, batched_times, similarities = [], [], [], []
     for seed in range(args.repeats):
-        seconds, est = _timed(lambda: fit_symlearn(seed))
+        seconds, est = _timed(fit_symlearn, seed)
         symlearn_times.append(seconds)
         similarities.append(lie_algebra_similarity(est.discovered_generators_, truth))
-        plain_times.append(_timed(lambda: fit_plain(seed))[0])
-        batched_times.append(_timed(lambda: fit_plain(seed, batched=True))[0])
+        plain_times.append(_timed(fit_plain, seed)[0])
+        batched_times.append(_timed(fit_plain, seed, batched=True)[0])
 
     ratios = [s / p for s, p in zip(symlearn_times, plain_times)]
     batched_ratios = [s / p for s, p in zip(symlearn_times, batched_times)]

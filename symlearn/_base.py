@@ -264,27 +264,30 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             The fitted estimator.
         """
         self._validate_hyperparameters()
+        tags = self.__sklearn_tags__()
         X, y = validate_data(
             self,
             X,
             y,
             dtype=np.float64,
             ensure_min_samples=2,
-            multi_output=self.__sklearn_tags__().target_tags.multi_output,
-            y_numeric=not self.__sklearn_tags__().classifier_tags,
+            multi_output=tags.target_tags.multi_output,
+            y_numeric=tags.classifier_tags is None,
         )
-        self.input_rep_ = self._resolve_input_rep(X.shape[1])
+        rep = self._resolve_input_rep(X.shape[1])
         y_torch, n_outputs = self._encode_targets(y)
         device = resolve_device(self.device)
 
-        self._input_scaler = RepStandardizer(self.input_rep_).fit(X)
+        self._input_scaler = RepStandardizer(rep).fit(X)
         X_torch = self._input_scaler.transform(X).astype(np.float32)
         with _seeded_torch(self._torch_seed(), device):
             backbone = self.get_backbone(X.shape[1], n_outputs)
             self._check_backbone(backbone, X_torch, n_outputs)
-            module = SymmetryModule(backbone, self.get_augmentation(self.input_rep_))
-            self.net_ = self.get_net(module, device)
-            self.net_.fit(X_torch, y_torch)
+            module = SymmetryModule(backbone, self.get_augmentation(rep))
+            net = self.get_net(module, device)
+            net.fit(X_torch, y_torch)
+        # Fitted attributes appear only once training has succeeded.
+        self.input_rep_, self.net_ = rep, net
         self._store_generators()
         return self
 

@@ -72,12 +72,12 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     def _encode_targets(self, y):
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
+        if len(encoder.classes_) < 2:
             raise ValueError(
                 f"The classifier needs samples of at least 2 classes; y has only one "
-                f"class ({self.classes_[0]!r})."
+                f"class ({encoder.classes_[0]!r})."
             )
+        self.classes_ = encoder.classes_
         return encoder.transform(y).astype(np.int64), len(self.classes_)
 
     def _criterion(self):

@@ -15,7 +15,7 @@ def test_a_diverging_fit_stops_with_an_error_that_says_what_to_change():
     with pytest.raises(TrainingDivergedError, match=r"lower `lr`") as caught:
         est.fit(X, y)
     assert "epoch 2" in str(caught.value) or "epoch 1" in str(caught.value)
-    assert not hasattr(est, "discovered_generators_")
+    assert not hasattr(est, "discovered_generators_") and not hasattr(est, "net_")
 
 
 def test_reach_weight_decays_geometrically_to_its_final_value():
@@ -25,7 +25,7 @@ def test_reach_weight_decays_geometrically_to_its_final_value():
         n_augmentations=1, max_epochs=5,
     ).initialize()
     weights = []
-    for epoch in range(5):
+    for _ in range(5):
         net.history.new_epoch()
         weights.append(net.current_reach_weight())
     np.testing.assert_allclose(weights, 0.01 * 10.0 ** np.linspace(1, 0, 5))
