@@ -6,6 +6,7 @@ from torch import nn
 
 from ._base import BaseSymmetryDiscoverer
 from ._net import squared_difference
+from .metrics import squared_distance
 from .reps import Scalars
 from ._scaling import RepStandardizer
 
@@ -140,7 +141,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         return squared_difference
 
     def _output_discrepancy(self, a, b):
-        return (a - b).pow(2).sum(dim=1)
+        return squared_distance(a, b)
 
     def predict(self, X):
         """Predict targets for ``X``.

@@ -1,6 +1,6 @@
 """Comparing Lie algebras and measuring how symmetric a model is."""
 
-from ._invariance import invariance_score, sample_group_elements
+from ._invariance import invariance_score, sample_group_elements, squared_distance
 from ._scorer import symmetry_scorer
 from ._similarity import lie_algebra_similarity, span_basis
 
@@ -9,5 +9,6 @@ __all__ = [
     "lie_algebra_similarity",
     "sample_group_elements",
     "span_basis",
+    "squared_distance",
     "symmetry_scorer",
 ]

@@ -4,9 +4,14 @@ import numpy as np
 import torch
 
 from ..lie import as_generator_stack
-from ..nn import FULL_TURN_EXTENT
+from ..nn import FULL_TURN_EXTENT, exp_combination
 
-__all__ = ["sample_group_elements", "invariance_score"]
+__all__ = ["sample_group_elements", "invariance_score", "squared_distance"]
+
+
+def squared_distance(a, b):
+    """Squared Euclidean distance between matching rows of two output batches."""
+    return (a - b).pow(2).reshape(len(a), -1).sum(dim=1)
 
 
 def sample_group_elements(generators, n_samples, *, reach=FULL_TURN_EXTENT, generator=None):
@@ -38,8 +43,7 @@ def sample_group_elements(generators, n_samples, *, reach=FULL_TURN_EXTENT, gene
     direction = torch.randn(n_samples, k, **options)
     direction = direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)
     magnitude = reach * (2.0 * torch.rand(n_samples, 1, **options) - 1.0)
-    algebra = torch.einsum("nk,kij->nij", direction * magnitude, generators)
-    return torch.linalg.matrix_exp(algebra)
+    return exp_combination(direction * magnitude, generators)
 
 
 def invariance_score(
@@ -48,7 +52,7 @@ def invariance_score(
     generators,
     rep,
     *,
-    discrepancy=None,
+    discrepancy=squared_distance,
     reach=FULL_TURN_EXTENT,
     n_transforms=4,
     random_state=0,
@@ -78,9 +82,8 @@ def invariance_score(
     generators : array-like of shape (k, d, d)
     rep : symlearn.reps.Rep
         How a ``d x d`` group element acts on a row.
-    discrepancy : callable, optional
-        ``D(a, b)`` on two output tensors, one value per row. Default: the
-        squared Euclidean distance.
+    discrepancy : callable, default=squared_distance
+        ``D(a, b)`` on two output tensors, one value per row.
     reach : float, default=FULL_TURN_EXTENT
     n_transforms : int, default=4
         Random group elements drawn per row.
@@ -97,10 +100,6 @@ def invariance_score(
             f"invariance_score needs at least 2 rows of features; got shape "
             f"{tuple(X.shape)}."
         )
-    if discrepancy is None:
-        def discrepancy(a, b):
-            return (a - b).pow(2).reshape(len(a), -1).sum(dim=1)
-
     generators = torch.as_tensor(as_generator_stack(generators), dtype=torch.float64)
     rng = torch.Generator().manual_seed(int(random_state))
 

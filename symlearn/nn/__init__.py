@@ -1,6 +1,6 @@
 """Torch building blocks: the learnable augmentation and the default backbone."""
 
-from ._augmentation import FULL_TURN_EXTENT, LieAugmentation
+from ._augmentation import FULL_TURN_EXTENT, LieAugmentation, exp_combination
 from ._modules import MLP, SymmetryModule
 
-__all__ = ["FULL_TURN_EXTENT", "LieAugmentation", "MLP", "SymmetryModule"]
+__all__ = ["FULL_TURN_EXTENT", "LieAugmentation", "MLP", "SymmetryModule", "exp_combination"]

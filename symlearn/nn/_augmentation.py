@@ -5,12 +5,23 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["LieAugmentation", "FULL_TURN_EXTENT"]
+__all__ = ["LieAugmentation", "FULL_TURN_EXTENT", "exp_combination"]
 
 #: Coefficient reach that turns a unit-Frobenius-norm rotation generator by a
 #: half turn each way, i.e. covers the whole circle. ``J / sqrt(2)`` has unit
 #: norm, and ``exp(t J / sqrt(2))`` rotates by ``t / sqrt(2)``.
 FULL_TURN_EXTENT = math.pi * math.sqrt(2.0)
+
+
+def exp_combination(coefficients, generators):
+    """``exp(sum_i t_i L_i)`` for each row ``t`` of coefficients, shape (n, d, d).
+
+    Parameters
+    ----------
+    coefficients : torch.Tensor of shape (n, k)
+    generators : torch.Tensor of shape (k, d, d)
+    """
+    return torch.linalg.matrix_exp(torch.einsum("nk,kij->nij", coefficients, generators))
 
 
 class LieAugmentation(nn.Module):
@@ -92,8 +103,7 @@ class LieAugmentation(nn.Module):
 
     def group_elements(self, coefficients):
         """``exp(sum_i t_i L_i)`` for each row of coefficients, shape (n, d, d)."""
-        algebra = torch.einsum("nk,kij->nij", coefficients, self.generators())
-        return torch.linalg.matrix_exp(algebra)
+        return exp_combination(coefficients, self.generators())
 
     def forward(self, x, n_views=1):
         """Transform ``n_views`` independently sampled copies of ``x``.
