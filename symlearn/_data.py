@@ -35,7 +35,7 @@ class TensorBatchDataset(Dataset):
         return len(self.X)
 
     def __getitem__(self, index):
-        return self.__getitems__([index])
+        return self.X[index], torch.zeros(()) if self.y is None else self.y[index]
 
     def __getitems__(self, indices):
         indices = torch.as_tensor(indices, dtype=torch.long)

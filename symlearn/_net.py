@@ -1,5 +1,7 @@
 """The skorch net that trains a backbone together with its augmentation."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
@@ -8,13 +10,14 @@ from skorch.utils import to_tensor
 
 from ._data import TensorBatchDataset, collate_batch
 from .exceptions import TrainingDivergedError
+from .metrics import squared_distance
 
 __all__ = ["SymmetryNet", "squared_difference", "kl_divergence_from_logits"]
 
 
 def squared_difference(reference, moved):
     """Mean squared difference of two prediction batches (regression)."""
-    return (moved - reference).pow(2).sum(dim=-1).mean()
+    return squared_distance(reference, moved).mean()
 
 
 def kl_divergence_from_logits(reference, moved):
@@ -127,20 +130,20 @@ class SymmetryNet(NeuralNet):
             - self.current_reach_weight() * augmentation.log_reach()
             + self.distinctness_weight * overlap
         )
-        self._check_finite(loss, task, consistency)
-        # One transfer to the host for all recorded terms, not one per term.
-        terms = torch.stack([task, consistency, reach, overlap]).detach().tolist()
-        for name, value in zip(self._RECORDED_TERMS, terms):
+        # One transfer to the host serves both the finiteness check and the log.
+        values = torch.stack([loss, task, consistency, reach, overlap]).detach().tolist()
+        self._check_finite(*values[:3])
+        for name, value in zip(self._RECORDED_TERMS, values[1:]):
             self.history.record_batch(name, value)
         return loss
 
     def _check_finite(self, loss, task, consistency):
-        if torch.isfinite(loss):
+        if math.isfinite(loss):
             return
         epoch = len(self.history)
-        culprit = "the task loss" if not torch.isfinite(task) else "the consistency term"
+        culprit = "the task loss" if not math.isfinite(task) else "the consistency term"
         raise TrainingDivergedError(
-            f"Training diverged in epoch {epoch}: the loss became {loss.item()} "
+            f"Training diverged in epoch {epoch}: the loss became {loss} "
             f"({culprit} is not finite). This usually means the learning rate is too "
             f"high for this data (lr={self.lr}); lower `lr` (e.g. by 10x). If the task "
             f"loss itself is fine, lower `symmetry_weight` or the augmentation's reach "
