@@ -14,8 +14,15 @@ from torch import nn
 from ._device import resolve_device
 from ._net import SymmetryNet
 from ._scaling import RepStandardizer
-from .lie import canonicalize_signs
+from ._probe import SymmetryProbe
+from ._report import symmetry_report
+from .lie import gl_basis, identify_algebra, orthonormal_span, sparse_basis, structure_constants
 from .metrics import invariance_score
+from .metrics._infinitesimal import (
+    infinitesimal_gram,
+    relative_invariance_errors,
+    symmetry_spectrum,
+)
 from .nn import FULL_TURN_EXTENT, MLP, LieAugmentation, SymmetryModule
 from .reps import Rep, Vectors
 
@@ -27,6 +34,18 @@ AUGMENTATION_LR_FACTOR = 3.0
 
 #: The reach reward starts this many times stronger than ``reach_weight``.
 REACH_ANNEAL = 10.0
+
+#: This fraction of the epochs trains the backbone alone; then the probe reads
+#: the directions to search off it, and it is kept as the reference model.
+WARMUP_FRACTION = 1 / 3
+
+#: With ``n_generators="auto"`` the probe proposes every direction whose error
+#: on the warmed-up backbone is below this multiple of ``symmetry_tolerance``;
+#: the final test on held-out rows decides which are kept.
+PROBE_TOLERANCE_FACTOR = 3.0
+
+#: At most this many training rows are used by the probe.
+PROBE_MAX_ROWS = 1000
 
 #: Keyword prefixes routed to the backbone (``module__``) or to skorch.
 SKORCH_PREFIXES = (
@@ -64,7 +83,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         *,
         module=None,
         input_rep=None,
-        n_generators=1,
+        n_generators="auto",
+        generator_space=None,
+        symmetry_tolerance=0.2,
+        validation_fraction=0.2,
         symmetry_weight=1.0,
         reach_weight=0.01,
         distinctness_weight=1.0,
@@ -83,6 +105,9 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         self.module = module
         self.input_rep = input_rep
         self.n_generators = n_generators
+        self.generator_space = generator_space
+        self.symmetry_tolerance = symmetry_tolerance
+        self.validation_fraction = validation_fraction
         self.symmetry_weight = symmetry_weight
         self.reach_weight = reach_weight
         self.distinctness_weight = distinctness_weight
@@ -167,11 +192,16 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             f"{self.module!r}."
         )
 
-    def get_augmentation(self, rep):
-        """Return the :class:`~symlearn.nn.LieAugmentation` for ``rep``."""
-        return LieAugmentation(rep, self.n_generators)
+    def get_augmentation(self, rep, basis):
+        """Return the :class:`~symlearn.nn.LieAugmentation` for ``rep``.
 
-    def get_net(self, module, device):
+        Its slots (``n_generators``, or one per direction of the search space
+        ``basis`` for ``"auto"``) stay switched off until the probe fills them.
+        """
+        slots = len(basis) if self.n_generators == "auto" else self.n_generators
+        return LieAugmentation(rep, slots, basis=basis, active=False)
+
+    def get_net(self, module, device, callbacks=()):
         """Return the (uninitialized) :class:`SymmetryNet` that trains ``module``."""
         skorch_options = self._prefixed_params(SKORCH_PREFIXES[1:])
         skorch_options.setdefault("iterator_train__shuffle", True)
@@ -189,11 +219,12 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             reach_anneal=REACH_ANNEAL,
             distinctness_weight=self.distinctness_weight,
             n_augmentations=self.n_augmentations,
+            augmentation_start=self._warmup_epochs(),
             optimizer=self.optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            callbacks=self.callbacks,
+            callbacks=[*(self.callbacks or []), *callbacks] or None,
             train_split=self.train_split,
             device=device,
             verbose=self.verbose,
@@ -211,11 +242,27 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
         check_scalar(self.lr, "lr", Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", Integral, min_val=0)
+        check_scalar(self.symmetry_tolerance, "symmetry_tolerance", Real, min_val=0)
+        check_scalar(
+            self.validation_fraction,
+            "validation_fraction",
+            Real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="left",
+        )
+        if isinstance(self.n_generators, str) and self.n_generators != "auto":
+            raise ValueError(
+                f'n_generators must be "auto" or a positive integer; got {self.n_generators!r}.'
+            )
         if self.input_rep is not None and not isinstance(self.input_rep, Rep):
             raise TypeError(
                 f"input_rep must be None or a symlearn.reps representation such as "
                 f"Vectors(4, 3); got {self.input_rep!r}."
             )
+
+    def _warmup_epochs(self):
+        return max(1, int(round(self.max_epochs * WARMUP_FRACTION)))
 
     def _resolve_input_rep(self, n_features):
         rep = Vectors(1, n_features) if self.input_rep is None else self.input_rep
@@ -231,15 +278,39 @@ class BaseSymmetryDiscoverer(BaseEstimator):
                 f"input_rep={rep!r} has no Vectors part, so no transformation can act "
                 f"on X; include the columns that form vectors as Vectors(n, dim)."
             )
-        max_generators = rep.dim**2
-        check_scalar(self.n_generators, "n_generators", Integral, min_val=1)
-        if self.n_generators > max_generators:
-            raise ValueError(
-                f"n_generators={self.n_generators} exceeds the dimension of gl({rep.dim}), "
-                f"which is {max_generators}; at most {max_generators} generators can be "
-                f"linearly independent."
-            )
         return rep
+
+    def _resolve_search_basis(self, rep):
+        """Orthonormal basis (m, d, d) of the space the generators are searched in."""
+        if self.generator_space is None:
+            basis = gl_basis(rep.dim)
+        else:
+            space = np.asarray(self.generator_space, dtype=float)
+            if space.ndim == 2:
+                space = space[None]
+            if space.ndim != 3 or space.shape[1:] != (rep.dim, rep.dim):
+                raise ValueError(
+                    f"generator_space must be a stack of (d, d) = ({rep.dim}, {rep.dim}) "
+                    f"matrices spanning the directions to search (input_rep={rep!r}); "
+                    f"got an array of shape {space.shape}. symlearn.lie has builders, "
+                    f"e.g. so_generators({rep.dim}) or gl_basis({rep.dim})."
+                )
+            if not np.all(np.isfinite(space)):
+                raise ValueError("generator_space contains NaN or infinite entries.")
+            basis = orthonormal_span(space)
+            if len(basis) == 0:
+                raise ValueError("generator_space spans nothing: all its matrices are zero.")
+        if self.n_generators == "auto":
+            return basis
+        check_scalar(self.n_generators, "n_generators", Integral, min_val=1)
+        if self.n_generators > len(basis):
+            raise ValueError(
+                f"n_generators={self.n_generators} exceeds the dimension of the search "
+                f"space ({len(basis)}: all of gl({rep.dim}) unless generator_space "
+                f"restricts it); at most {len(basis)} generators can be linearly "
+                f'independent. Use n_generators="auto" to let the data decide.'
+            )
+        return basis
 
     def _torch_seed(self):
         if self.random_state is None:
@@ -275,21 +346,45 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             y_numeric=tags.classifier_tags is None,
         )
         rep = self._resolve_input_rep(X.shape[1])
+        basis = self._resolve_search_basis(rep)
         y_torch, n_outputs = self._encode_targets(y)
         device = resolve_device(self.device)
+        train, held_out = self._split_rows(len(X))
 
-        self._input_scaler = RepStandardizer(rep).fit(X)
+        self._input_scaler = RepStandardizer(rep).fit(X[train])
         X_torch = self._input_scaler.transform(X).astype(np.float32)
         with _seeded_torch(self._torch_seed(), device):
             backbone = self.get_backbone(X.shape[1], n_outputs)
             self._check_backbone(backbone, X_torch, n_outputs)
-            module = SymmetryModule(backbone, self.get_augmentation(rep))
-            net = self.get_net(module, device)
-            net.fit(X_torch, y_torch)
-        # Fitted attributes appear only once training has succeeded.
-        self.input_rep_, self.net_ = rep, net
-        self._store_generators()
+            module = SymmetryModule(backbone, self.get_augmentation(rep, basis))
+            probe = SymmetryProbe(self._warmup_epochs(), self._propose_generators)
+            net = self.get_net(module, device, callbacks=[probe])
+            # The probe needs the representation and search space while training.
+            self._search = (rep, basis)
+            try:
+                net.fit(X_torch[train], y_torch[train])
+            finally:
+                del self._search
+            # Fitted attributes appear only once training has succeeded. The
+            # analysis predicts, and skorch's data loaders draw from torch's RNG.
+            self.input_rep_, self.net_, self.generator_space_ = rep, net, basis
+            self._analyze_symmetry(X_torch[held_out], basis)
         return self
+
+    def _split_rows(self, n_samples):
+        """Indices of the training rows and of the held-out rows for the diagnostics."""
+        n_held_out = int(round(self.validation_fraction * n_samples))
+        everything = np.arange(n_samples)
+        if n_held_out == 0:
+            return everything, everything
+        if n_samples - n_held_out < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out {n_held_out} of "
+                f"{n_samples} rows and leaves fewer than 2 to train on; lower it or pass "
+                f"more data."
+            )
+        order = check_random_state(self.random_state).permutation(n_samples)
+        return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
 
     def _check_backbone(self, backbone, X, n_outputs):
         try:
@@ -307,14 +402,85 @@ class BaseSymmetryDiscoverer(BaseEstimator):
                 f"{tuple(out.shape)}, but this task needs (2, {n_outputs})."
             )
 
-    def _store_generators(self):
+    # -- symmetry analysis (LieSD-style probe of the trained model) --------------------
+
+    def _symmetry_outputs(self, outputs):
+        """The outputs whose invariance is measured (log-probabilities for classifiers)."""
+        return outputs
+
+    def _gram(self, backbone, X_scaled, rep, basis):
+        """Gram matrix of the first-order invariance conditions of ``backbone``."""
+        device = next(iter(backbone.parameters()), torch.empty(0)).device
+        was_training = backbone.training
+        backbone.eval()
+        try:
+            with torch.enable_grad():
+                return infinitesimal_gram(
+                    lambda x: self._symmetry_outputs(backbone(x.to(device))),
+                    X_scaled,
+                    rep,
+                    basis,
+                )
+        finally:
+            backbone.train(was_training)
+
+    def _propose_generators(self, module, X_scaled):
+        """Directions the warmed-up backbone is (nearly) invariant under, for the search.
+
+        The warmed-up backbone is kept as the reference model: it never saw
+        the augmentation, so it rates how symmetric the *data* is along a
+        direction without the bias of a model trained to be invariant.
+        """
+        rep, basis = self._search
+        self._reference_backbone = copy.deepcopy(module.backbone)
+        rows = X_scaled[: min(len(X_scaled), PROBE_MAX_ROWS)]
+        errors, directions = symmetry_spectrum(self._gram(module.backbone, rows, rep, basis), basis)
+        if self.n_generators == "auto":
+            return directions[errors < PROBE_TOLERANCE_FACTOR * self.symmetry_tolerance]
+        return directions[: self.n_generators]
+
+    def _analyze_symmetry(self, X_held_out, basis):
+        """Measure, prune, canonicalize and name the learned generators."""
         augmentation = self.net_.module_.augmentation
         with torch.no_grad():
-            generators = augmentation.generators().cpu().double().numpy()
-            strengths = augmentation.extents().cpu().double().numpy()
-        order = np.argsort(-strengths, kind="stable")
-        self.discovered_generators_ = canonicalize_signs(generators[order])
+            learned = augmentation.generators().cpu().double().numpy()
+            extents = augmentation.extents().cpu().double().numpy()
+        reference = self._gram(self._reference_backbone, X_held_out, self.input_rep_, basis)
+        self.symmetry_spectrum_, self.symmetry_directions_ = symmetry_spectrum(reference, basis)
+        gram = self._gram(self.net_.module_.backbone, X_held_out, self.input_rep_, basis)
+        errors = relative_invariance_errors(gram, basis, learned)
+        if self.n_generators == "auto":
+            keep = errors < self.symmetry_tolerance
+            learned, extents = learned[keep], extents[keep]
+        generators = sparse_basis(learned) if len(learned) else learned.reshape(0, *basis.shape[1:])
+        errors = relative_invariance_errors(gram, basis, generators)
+        # The reach of the learned distribution along each canonical direction:
+        # coefficient variance sum_i w_i^2 <u, L_i>^2 / 3 matches U[-w, w] of that w.
+        overlaps = np.einsum("kab,iab->ki", generators, learned)
+        strengths = np.sqrt(np.einsum("ki,i->k", overlaps**2, extents**2))
+        order = np.argsort(errors, kind="stable")
+        self.discovered_generators_ = generators[order]
+        self.generator_errors_ = errors[order]
         self.generator_strengths_ = strengths[order]
+        self.n_generators_ = len(generators)
+        self.structure_constants_, self.closure_error_ = structure_constants(
+            self.discovered_generators_
+        )
+        self.algebra_ = identify_algebra(self.discovered_generators_)
+        self.symmetry_score_ = invariance_score(
+            self._module_outputs,
+            X_held_out,
+            self.discovered_generators_,
+            self.input_rep_,
+            discrepancy=self._output_discrepancy,
+            reach=self._default_reach(),
+            random_state=0,
+        )
+
+    def _default_reach(self):
+        # A full turn for compact groups; for boosts and scalings that would
+        # carry points far outside the data, so one unit of parameter instead.
+        return FULL_TURN_EXTENT if self.algebra_.compact else 1.0
 
     # -- using the fitted model --------------------------------------------------------------
 
@@ -327,7 +493,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         """Backbone outputs for already scaled inputs, as a float64 CPU tensor."""
         return self.net_.forward(torch.as_tensor(X_scaled)).double()
 
-    def symmetry_score(self, X, y=None, *, reach=FULL_TURN_EXTENT, n_transforms=4, random_state=0):
+    def symmetry_score(self, X, y=None, *, reach=None, n_transforms=4, random_state=0):
         """How unchanged the fitted model is under the discovered group, in [0, 1].
 
         Every row of ``X`` is moved by random elements ``g = exp(t v . L)`` of
@@ -353,8 +519,9 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             At least two rows.
         y : None
             Ignored; present so the method can serve as a scorer.
-        reach : float, default=pi * sqrt(2)
-            Range of the group coefficient ``t`` for unit-norm generators.
+        reach : float, default=None
+            Range of the group coefficient ``t`` for unit-norm generators;
+            ``None`` picks the default described above.
         n_transforms : int, default=4
             Random group elements drawn per row.
         random_state : int, default=0
@@ -365,6 +532,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         score : float
         """
         X_scaled = self._scaled_inputs(X)
+        reach = self._default_reach() if reach is None else reach
         check_scalar(reach, "reach", Real, min_val=0)
         check_scalar(n_transforms, "n_transforms", Integral, min_val=1)
         return invariance_score(
@@ -376,4 +544,68 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             reach=reach,
             n_transforms=n_transforms,
             random_state=random_state,
+        )
+
+    def generator_errors(self, X, generators=None, *, model="fitted"):
+        """Relative invariance error of the model along each generator, on ``X``.
+
+        The error of a unit-norm generator ``L`` is the root-mean-square rate
+        of change of the model's outputs along it, ``sqrt(mean_x |d/dt
+        f(exp(t L) x)|^2)`` at ``t = 0``, divided by the standard deviation of
+        the outputs over ``X``: 0 for an exact symmetry of the model, around
+        1 for an arbitrary direction. Use it on held-out data to test
+        candidate symmetries you have in mind.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        generators : array-like of shape (k, d, d), default=None
+            Generators to rate (any scale; only their direction within
+            ``generator_space_`` counts). ``None`` rates ``discovered_generators_``.
+        model : {"fitted", "reference"}, default="fitted"
+            ``"fitted"`` measures the final model; ``"reference"`` the backbone
+            as it was after the warm-up, before any augmentation, which rates
+            how symmetric the data is along ``L`` without the bias of a model
+            trained to be invariant along it.
+
+        Returns
+        -------
+        errors : ndarray of shape (k,)
+        """
+        X_scaled = self._scaled_inputs(X)
+        if model not in ("fitted", "reference"):
+            raise ValueError(f'model must be "fitted" or "reference"; got {model!r}.')
+        if generators is None:
+            generators = self.discovered_generators_
+        d = self.input_rep_.dim
+        generators = np.asarray(generators, dtype=float)
+        if generators.ndim == 2:
+            generators = generators[None]
+        if generators.ndim != 3 or generators.shape[1:] != (d, d):
+            raise ValueError(
+                f"generators must have shape (k, {d}, {d}) for input_rep_={self.input_rep_!r}; "
+                f"got {generators.shape}."
+            )
+        norms = np.linalg.norm(generators.reshape(len(generators), -1), axis=1)
+        if np.any(norms == 0) or not np.all(np.isfinite(norms)):
+            raise ValueError("generators must be finite and non-zero.")
+        backbone = self._reference_backbone if model == "reference" else self.net_.module_.backbone
+        gram = self._gram(backbone, X_scaled, self.input_rep_, self.generator_space_)
+        return relative_invariance_errors(gram, self.generator_space_, generators / norms[:, None, None])
+
+    def describe_symmetry(self):
+        """A plain-text report of the discovered symmetry, for a person to read.
+
+        It names the algebra (``algebra_``) with its dimension, gives the
+        closure error, the symmetry score on held-out rows, each generator's
+        exactness and strength and which features it mixes, and how many
+        directions the reference model rates exact or approximate.
+
+        Returns
+        -------
+        report : str
+        """
+        check_is_fitted(self)
+        return symmetry_report(
+            self, tolerance=self.symmetry_tolerance, approximate_factor=PROBE_TOLERANCE_FACTOR
         )

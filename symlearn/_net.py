@@ -65,6 +65,10 @@ class SymmetryNet(NeuralNet):
         Initial reach weight as a multiple of ``reach_weight``.
     n_augmentations : int
         Number of augmented views per sample and batch.
+    augmentation_start : int, default=0
+        Epoch at which the reach annealing starts (after a warm-up of the
+        backbone alone). While the augmentation has no active generator, a
+        training step is a plain step on the task loss.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -78,6 +82,7 @@ class SymmetryNet(NeuralNet):
         reach_anneal,
         distinctness_weight,
         n_augmentations,
+        augmentation_start=0,
         **kwargs,
     ):
         kwargs.setdefault("dataset", TensorBatchDataset)
@@ -90,6 +95,7 @@ class SymmetryNet(NeuralNet):
         self.reach_anneal = reach_anneal
         self.distinctness_weight = distinctness_weight
         self.n_augmentations = n_augmentations
+        self.augmentation_start = augmentation_start
 
     _RECORDED_TERMS = ("train_task_loss", "train_consistency", "reach", "overlap")
 
@@ -102,7 +108,8 @@ class SymmetryNet(NeuralNet):
 
     def current_reach_weight(self):
         """Reach weight of the current epoch (geometric decay to ``reach_weight``)."""
-        progress = (len(self.history) - 1) / max(self.max_epochs - 1, 1)
+        start = self.augmentation_start
+        progress = (len(self.history) - 1 - start) / max(self.max_epochs - 1 - start, 1)
         return self.reach_weight * self.reach_anneal ** (1.0 - min(max(progress, 0.0), 1.0))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -112,8 +119,13 @@ class SymmetryNet(NeuralNet):
             return task
 
         # X reaches get_loss as the batch the data loader produced, on the CPU.
-        X = to_tensor(X, device=self.device)
         augmentation = self.module_.augmentation
+        if augmentation.n_generators == 0:
+            # Nothing to search (yet): a plain training step.
+            zero = task.new_zeros(())
+            self._record_terms(task, task, zero, zero, zero)
+            return task
+        X = to_tensor(X, device=self.device)
         n_views = self.n_augmentations
         moved_pred = self.infer(augmentation(X, n_views=n_views))
         if n_views > 1:
@@ -130,12 +142,15 @@ class SymmetryNet(NeuralNet):
             - self.current_reach_weight() * augmentation.log_reach()
             + self.distinctness_weight * overlap
         )
+        self._record_terms(loss, task, consistency, reach, overlap)
+        return loss
+
+    def _record_terms(self, loss, task, consistency, reach, overlap):
         # One transfer to the host serves both the finiteness check and the log.
         values = torch.stack([loss, task, consistency, reach, overlap]).detach().tolist()
         self._check_finite(*values[:3])
         for name, value in zip(self._RECORDED_TERMS, values[1:]):
             self.history.record_batch(name, value)
-        return loss
 
     def _check_finite(self, loss, task, consistency):
         if math.isfinite(loss):

@@ -3,13 +3,31 @@
 from ._algebra import (
     as_generator_stack,
     canonicalize_signs,
+    gl_basis,
     lie_bracket,
     normalize_generators,
     rotation_generator,
     so_generators,
+    so_pq_generators,
+)
+from ._structure import (
+    AlgebraIdentity,
+    identify_algebra,
+    invariant_forms,
+    orthonormal_span,
+    sparse_basis,
+    structure_constants,
 )
 
 __all__ = [
+    "AlgebraIdentity",
+    "gl_basis",
+    "identify_algebra",
+    "invariant_forms",
+    "orthonormal_span",
+    "so_pq_generators",
+    "sparse_basis",
+    "structure_constants",
     "as_generator_stack",
     "canonicalize_signs",
     "lie_bracket",

@@ -8,7 +8,9 @@ to build ground truths, compare results and write tests.
 import numpy as np
 
 __all__ = [
+    "gl_basis",
     "so_generators",
+    "so_pq_generators",
     "rotation_generator",
     "lie_bracket",
     "as_generator_stack",
@@ -84,6 +86,60 @@ def so_generators(n):
         generators[index, j, i] = 1.0
         generators[index, i, j] = -1.0
     return generators
+
+
+def so_pq_generators(p, q):
+    """Basis of the pseudo-orthogonal Lie algebra so(p, q).
+
+    The algebra of matrices ``A`` with ``A^T eta + eta A = 0`` for the metric
+    ``eta = diag(+1 (p times), -1 (q times))``: rotations ``E_ji - E_ij``
+    within each block of equal sign and boosts ``E_ij + E_ji`` between them.
+    ``so_pq_generators(1, 3)`` is the Lorentz algebra for four-vectors
+    ``(t, x, y, z)``: three boosts, then three rotations.
+
+    Parameters
+    ----------
+    p, q : int
+        Numbers of positive and negative signs of the metric; ``p + q >= 2``.
+
+    Returns
+    -------
+    generators : ndarray of shape (n * (n - 1) // 2, n, n), ``n = p + q``
+        Frobenius norm ``sqrt(2)`` each, in lexicographic order of ``(i, j)``.
+
+    Examples
+    --------
+    >>> lorentz = so_pq_generators(1, 3)
+    >>> eta = np.diag([1.0, -1.0, -1.0, -1.0])
+    >>> bool(np.allclose(lorentz.transpose(0, 2, 1) @ eta + eta @ lorentz, 0))
+    True
+    """
+    if int(p) != p or int(q) != q or p < 0 or q < 0 or p + q < 2:
+        raise ValueError(f"so(p, q) needs integers p, q >= 0 with p + q >= 2; got {p}, {q}.")
+    n = int(p) + int(q)
+    generators = so_generators(n)
+    for index, (i, j) in enumerate((i, j) for i in range(n) for j in range(i + 1, n)):
+        if (i < p) != (j < p):
+            generators[index, i, j] = 1.0  # a boost mixes a + axis with a - axis
+    return generators
+
+
+def gl_basis(dim):
+    """Orthonormal basis ``E_ij`` of the general linear algebra gl(dim).
+
+    Parameters
+    ----------
+    dim : int
+
+    Returns
+    -------
+    basis : ndarray of shape (dim**2, dim, dim)
+        ``basis[i * dim + j]`` has a single one at ``(i, j)``.
+    """
+    if int(dim) != dim or dim < 1:
+        raise ValueError(f"gl(dim) needs an integer dim >= 1; got {dim!r}.")
+    dim = int(dim)
+    return np.eye(dim * dim).reshape(dim * dim, dim, dim)
 
 
 def rotation_generator(n, i, j):

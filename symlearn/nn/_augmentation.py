@@ -38,12 +38,19 @@ class LieAugmentation(nn.Module):
     rep : symlearn.reps.Rep
         How a ``d x d`` group element acts on a row of features.
     n_generators : int
-        Number ``k`` of generators to learn.
+        Number ``k`` of generator slots.
+    basis : array-like of shape (m, d, d), optional
+        Orthonormal basis of the search space; generators are projected onto
+        its span. ``None`` searches all of ``gl(d)``.
     max_extent : float, default=FULL_TURN_EXTENT
         Upper bound of every extent. The default lets a rotation generator
         reach a half turn each way, i.e. the whole circle.
     initial_extent : float, default=0.5
         Extent of every generator at initialization.
+    active : bool, default=True
+        Whether the slots start switched on. Switched-off slots are ignored
+        until :meth:`set_generators` fills them; with none active, the
+        augmentation is the identity.
 
     Attributes
     ----------
@@ -51,6 +58,8 @@ class LieAugmentation(nn.Module):
         Unnormalized generators; use :meth:`generators`.
     extent_logits : torch.nn.Parameter of shape (k,)
         ``extents = max_extent * sigmoid(extent_logits)``.
+    active : torch.Tensor of shape (k,), bool
+        Which slots are in use (a buffer, saved with the state dict).
 
     Examples
     --------
@@ -61,7 +70,16 @@ class LieAugmentation(nn.Module):
     torch.Size([20, 12])
     """
 
-    def __init__(self, rep, n_generators, *, max_extent=FULL_TURN_EXTENT, initial_extent=0.5):
+    def __init__(
+        self,
+        rep,
+        n_generators,
+        *,
+        basis=None,
+        max_extent=FULL_TURN_EXTENT,
+        initial_extent=0.5,
+        active=True,
+    ):
         super().__init__()
         if rep.dim is None:
             raise ValueError(f"{rep!r} has no vector part for generators to act on.")
@@ -72,23 +90,59 @@ class LieAugmentation(nn.Module):
             )
         self.rep = rep
         self.max_extent = float(max_extent)
+        self.initial_extent = float(initial_extent)
         dim = rep.dim
+        if basis is not None:
+            basis = torch.as_tensor(basis, dtype=torch.float32)
+            if basis.ndim != 3 or basis.shape[1:] != (dim, dim):
+                raise ValueError(
+                    f"basis must have shape (m, {dim}, {dim}); got {tuple(basis.shape)}."
+                )
+        self.register_buffer("basis", basis)
         self.raw_generators = nn.Parameter(torch.randn(n_generators, dim, dim))
-        logit = math.log(initial_extent / (max_extent - initial_extent))
-        self.extent_logits = nn.Parameter(torch.full((n_generators,), logit))
+        self.extent_logits = nn.Parameter(torch.full((n_generators,), self._initial_logit()))
+        self.register_buffer("active", torch.full((n_generators,), bool(active)))
+
+    def _initial_logit(self):
+        return math.log(self.initial_extent / (self.max_extent - self.initial_extent))
 
     @property
     def n_generators(self):
-        return self.raw_generators.shape[0]
+        """Number of active generators (the others are switched off)."""
+        return int(self.active.sum())
 
     def generators(self):
-        """Generators at unit Frobenius norm, shape (k, d, d)."""
-        norms = self.raw_generators.flatten(1).norm(dim=1).clamp_min(1e-12)
-        return self.raw_generators / norms[:, None, None]
+        """Active generators at unit Frobenius norm, shape (k, d, d).
+
+        With a ``basis``, each is first projected onto its span (the search space).
+        """
+        raw = self.raw_generators[self.active]
+        if self.basis is not None:
+            raw = torch.einsum("km,mij->kij", torch.einsum("kij,mij->km", raw, self.basis), self.basis)
+        norms = raw.flatten(1).norm(dim=1).clamp_min(1e-12)
+        return raw / norms[:, None, None]
 
     def extents(self):
-        """Current extents ``w_i``, shape (k,)."""
-        return self.max_extent * torch.sigmoid(self.extent_logits)
+        """Current extents ``w_i`` of the active generators, shape (k,)."""
+        return self.max_extent * torch.sigmoid(self.extent_logits[self.active])
+
+    @torch.no_grad()
+    def set_generators(self, generators):
+        """Restart the search from ``generators`` (k, d, d); the rest are switched off.
+
+        Their extents are reset to ``initial_extent``. Used to seed the search
+        with the directions a probe of the trained backbone proposes.
+        """
+        generators = torch.as_tensor(generators, dtype=self.raw_generators.dtype)
+        k = len(generators)
+        if k > len(self.raw_generators):
+            raise ValueError(
+                f"{k} generators do not fit in {len(self.raw_generators)} slots."
+            )
+        self.raw_generators[:k] = generators.to(self.raw_generators.device)
+        self.extent_logits[:k] = self._initial_logit()
+        self.active.zero_()
+        self.active[:k] = True
 
     def sample_coefficients(self, n_samples, *, generator=None):
         """Coefficients ``t ~ U[-w, w]`` per sample, shape (n_samples, k)."""
@@ -119,11 +173,15 @@ class LieAugmentation(nn.Module):
             View ``v`` of sample ``i`` is row ``v * n + i``.
         """
         repeated = x.repeat(n_views, 1) if n_views > 1 else x
+        if self.n_generators == 0:
+            return repeated.clone()
         g = self.group_elements(self.sample_coefficients(repeated.shape[0]))
         return self.rep.act(g.to(x.dtype), repeated)
 
     def reach(self):
         """Mean extent as a fraction of ``max_extent``, in [0, 1]."""
+        if self.n_generators == 0:
+            return self.extent_logits.new_zeros(())
         return self.extents().mean() / self.max_extent
 
     def log_reach(self):
@@ -133,7 +191,9 @@ class LieAugmentation(nn.Module):
         extent cannot collapse to zero while its generator is still turning
         towards a symmetry (a linear reward fades out as the sigmoid saturates).
         """
-        return torch.nn.functional.logsigmoid(self.extent_logits).mean()
+        if self.n_generators == 0:
+            return self.extent_logits.new_zeros(())
+        return torch.nn.functional.logsigmoid(self.extent_logits[self.active]).mean()
 
     def overlap(self):
         """Mean squared cosine between distinct generators, in [0, 1].

@@ -1,0 +1,87 @@
+"""A plain-text account of a fitted estimator's symmetry, for a person to read."""
+
+import numpy as np
+
+from .reps import Vectors
+
+__all__ = ["axis_feature_names", "describe_generator", "symmetry_report"]
+
+#: Entries smaller than this fraction of a generator's largest entry are not
+#: mentioned when saying which axes it mixes.
+ENTRY_THRESHOLD = 0.2
+
+
+def axis_feature_names(rep, feature_names):
+    """For each axis of R^d, the names of the features that hold it."""
+    names = [[] for _ in range(rep.dim)]
+    for where, part in rep.feature_slices():
+        if isinstance(part, Vectors):
+            for vector in range(part.n):
+                for axis in range(part.dim):
+                    names[axis].append(str(feature_names[where.start + vector * part.dim + axis]))
+    return names
+
+
+def describe_generator(generator, axis_names):
+    """``"x0 <-> x1"``-style summary of which axes a generator couples."""
+    magnitude = np.abs(generator)
+    large = np.argwhere(magnitude >= ENTRY_THRESHOLD * magnitude.max())
+    pairs, diagonal = [], []
+    for i, j in large:
+        if i == j:
+            diagonal.append(axis_names[i])
+        elif i < j or magnitude[j, i] < ENTRY_THRESHOLD * magnitude.max():
+            pairs.append(f"{axis_names[min(i, j)]} <-> {axis_names[max(i, j)]}")
+    parts = sorted(set(pairs))
+    if diagonal:
+        parts.append("scales " + ", ".join(diagonal))
+    return "; ".join(parts)
+
+
+def _axis_label(names, axis):
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return f"axis {axis} ({shown})"
+
+
+def symmetry_report(estimator, *, tolerance, approximate_factor):
+    """The text returned by ``describe_symmetry``."""
+    rep = estimator.input_rep_
+    feature_names = getattr(
+        estimator, "feature_names_in_", [f"x{i}" for i in range(estimator.n_features_in_)]
+    )
+    names = axis_feature_names(rep, feature_names)
+    labels = [_axis_label(n, a) for a, n in enumerate(names)]
+    algebra = estimator.algebra_
+    lines = []
+    if estimator.n_generators_ == 0:
+        lines.append("No continuous symmetry found (n_generators_ = 0).")
+    else:
+        lines.append(
+            f"Symmetry: {algebra.name}, dimension {algebra.dimension}, acting on "
+            f"{algebra.acting_dimension} of the {rep.dim} axes of {rep!r}."
+        )
+        lines.append(
+            f"Closure under the bracket: relative error {estimator.closure_error_:.3f} "
+            f"(0 for a Lie algebra)."
+        )
+        lines.append(
+            f"Symmetry score of the fitted model on held-out rows: "
+            f"{estimator.symmetry_score_:.3f} (1 = exactly invariant)."
+        )
+        lines.append("Generators, most exact first (error: relative invariance error):")
+        for index, generator in enumerate(estimator.discovered_generators_):
+            lines.append(
+                f"  L{index}: error {estimator.generator_errors_[index]:.3f}, strength "
+                f"{estimator.generator_strengths_[index]:.2f}, mixes "
+                f"{describe_generator(generator, labels)}"
+            )
+    spectrum = estimator.symmetry_spectrum_
+    exact = int(np.sum(spectrum < tolerance))
+    approximate = int(np.sum((spectrum >= tolerance) & (spectrum < approximate_factor * tolerance)))
+    lines.append(
+        f"Reference model (backbone before augmentation) on held-out rows: {exact} "
+        f"direction(s) below the tolerance {tolerance:g}, {approximate} approximate "
+        f"(below {approximate_factor * tolerance:g}); smallest errors: "
+        + " ".join(f"{e:.3f}" for e in spectrum[: max(exact + approximate + 2, 4)])
+    )
+    return "\n".join(lines)

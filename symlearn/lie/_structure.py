@@ -1,0 +1,307 @@
+"""The structure of a span of generators: closure, readable basis, known names."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._algebra import as_generator_stack, canonicalize_signs, lie_bracket
+
+__all__ = [
+    "AlgebraIdentity",
+    "identify_algebra",
+    "invariant_forms",
+    "orthonormal_span",
+    "sparse_basis",
+    "structure_constants",
+]
+
+
+def _flat(stack):
+    return stack.reshape(len(stack), -1)
+
+
+def orthonormal_span(generators, *, rtol=1e-6):
+    """Orthonormal basis (Frobenius inner product) of the span of ``generators``.
+
+    Parameters
+    ----------
+    generators : array-like of shape (k, d, d)
+    rtol : float, default=1e-6
+        Singular values below ``rtol`` times the largest count as zero.
+
+    Returns
+    -------
+    basis : ndarray of shape (r, d, d)
+        ``r`` is the numerical rank.
+    """
+    stack = as_generator_stack(generators)
+    if len(stack) == 0:
+        return stack.copy()
+    _, singular_values, vt = np.linalg.svd(_flat(stack), full_matrices=False)
+    rank = int(np.sum(singular_values > rtol * max(singular_values.max(), 1e-300)))
+    return vt[:rank].reshape(rank, *stack.shape[1:])
+
+
+def structure_constants(generators):
+    """Structure constants of a span and how far it is from closing under the bracket.
+
+    For an orthonormal basis ``A_i`` (Frobenius inner product) the brackets
+    are projected back onto the span: ``[A_i, A_j] = sum_k c_ijk A_k + R_ij``.
+    A Lie algebra has ``R_ij = 0``.
+
+    Parameters
+    ----------
+    generators : array-like of shape (k, d, d)
+        Orthonormal generators (e.g. from :func:`orthonormal_span`).
+
+    Returns
+    -------
+    constants : ndarray of shape (k, k, k)
+        ``c_ijk``, antisymmetric in ``i, j``.
+    closure_error : float
+        ``sqrt(sum_ij |R_ij|^2 / sum_ij |A_i|^2 |A_j|^2)``: the part of the
+        brackets that leaves the span, relative to the generators' size
+        (for an orthonormal basis, the root-mean-square residual of a
+        bracket of two unit generators). 0 for a Lie algebra, abelian or
+        not; at most ``sqrt(2)``.
+
+    Examples
+    --------
+    >>> from symlearn.lie import so_generators
+    >>> so3 = so_generators(3) / np.sqrt(2)
+    >>> constants, error = structure_constants(so3)
+    >>> constants.shape, round(error, 12)
+    ((3, 3, 3), 0.0)
+    """
+    basis = as_generator_stack(generators)
+    k = len(basis)
+    if k == 0:
+        return np.zeros((0, 0, 0)), 0.0
+    brackets = lie_bracket(basis[:, None], basis[None, :])
+    constants = np.einsum("ijab,kab->ijk", brackets, basis)
+    residual = brackets - np.einsum("ijk,kab->ijab", constants, basis)
+    norms = np.sum(_flat(basis) ** 2, axis=1)
+    scale = np.sum(np.outer(norms, norms))
+    return constants, float(np.sqrt(np.sum(residual**2) / max(scale, 1e-300)))
+
+
+def _varimax(loadings, *, max_iter=200, tol=1e-10):
+    """Rotate the columns of ``loadings`` (p, k) to maximize the variance of squares."""
+    p, k = loadings.shape
+    rotation = np.eye(k)
+    objective = 0.0
+    for _ in range(max_iter):
+        rotated = loadings @ rotation
+        target = rotated**3 - rotated @ np.diag(np.sum(rotated**2, axis=0)) / p
+        u, s, vt = np.linalg.svd(loadings.T @ target)
+        rotation = u @ vt
+        previous, objective = objective, np.sum(s)
+        if previous and objective < previous * (1 + tol):
+            break
+    return loadings @ rotation
+
+
+def sparse_basis(generators, *, rtol=1e-6):
+    """A readable orthonormal basis of the span of ``generators``.
+
+    The span is orthonormalized and then rotated within itself (varimax on the
+    flattened matrices) so that each generator has as few large entries as
+    the span allows: a span of so(3) in any basis comes back as the three
+    plane rotations. Signs are fixed by :func:`canonicalize_signs`. The span
+    itself is unchanged.
+
+    Parameters
+    ----------
+    generators : array-like of shape (k, d, d)
+    rtol : float, default=1e-6
+
+    Returns
+    -------
+    basis : ndarray of shape (r, d, d)
+        Orthonormal, ``r`` the rank of the input.
+
+    Examples
+    --------
+    >>> from symlearn.lie import so_generators
+    >>> rng = np.random.default_rng(0)
+    >>> mixed = np.einsum("ij,jab->iab", rng.standard_normal((3, 3)), so_generators(3))
+    >>> basis = sparse_basis(mixed)
+    >>> bool(np.all(np.sum(np.abs(basis) > 1e-6, axis=(1, 2)) == 2))
+    True
+    """
+    basis = orthonormal_span(generators, rtol=rtol)
+    if len(basis) > 1:
+        rotated = _varimax(_flat(basis).T).T
+        basis = rotated.reshape(basis.shape)
+    return canonicalize_signs(basis)
+
+
+def invariant_forms(generators, *, rtol=1e-8):
+    """Symmetric bilinear forms ``Q`` preserved by every generator, best first.
+
+    Solves ``A^T Q + Q A = 0`` for symmetric ``Q`` in the least-squares
+    sense. A span of so(p, q) in some coordinates preserves one
+    non-degenerate form, whose signature gives ``(p, q)``.
+
+    Parameters
+    ----------
+    generators : array-like of shape (k, d, d)
+    rtol : float, default=1e-8
+        Unused singular directions below this relative size are dropped.
+
+    Returns
+    -------
+    residuals : ndarray of shape (m,)
+        ``sqrt(sum_A |A^T Q + Q A|^2 / sum_A |A|^2)`` for each candidate unit form,
+        increasing;
+        ``m = d (d + 1) / 2``.
+    forms : ndarray of shape (m, d, d)
+        Unit-norm symmetric matrices, matching ``residuals``.
+    """
+    stack = as_generator_stack(generators)
+    d = stack.shape[1]
+    rows, cols = np.triu_indices(d)
+    symmetric_basis = np.zeros((len(rows), d, d))
+    symmetric_basis[np.arange(len(rows)), rows, cols] = 1.0
+    symmetric_basis[np.arange(len(rows)), cols, rows] = 1.0
+    symmetric_basis /= np.linalg.norm(_flat(symmetric_basis), axis=1)[:, None, None]
+    # Column s holds A^T S_s + S_s A for every generator, stacked.
+    images = np.einsum("kba,sbc->skac", stack, symmetric_basis) + np.einsum(
+        "sab,kbc->skac", symmetric_basis, stack
+    )
+    system = images.reshape(len(symmetric_basis), -1).T
+    _, singular_values, vt = np.linalg.svd(system, full_matrices=True)
+    singular_values = np.r_[singular_values, np.zeros(len(vt) - len(singular_values))]
+    scale = max(np.linalg.norm(_flat(stack)), 1e-300)
+    order = np.argsort(singular_values)
+    residuals = singular_values[order] / scale
+    forms = np.einsum("ms,sab->mab", vt[order], symmetric_basis)
+    return residuals, forms
+
+
+@dataclass(frozen=True)
+class AlgebraIdentity:
+    """What a span of generators is, as far as :func:`identify_algebra` can tell.
+
+    Attributes
+    ----------
+    name : str
+        E.g. ``"so(3)"``, ``"so(1,3)"``, ``"scaling"``, ``"so(2) + scaling"``,
+        ``"gl(2)"``, ``"sl(2)"``,
+        ``"2-dimensional abelian algebra"`` or ``"trivial"``.
+    dimension : int
+        Dimension of the span.
+    acting_dimension : int
+        Dimension of the subspace of R^d the generators move; the rest is fixed.
+    axes : tuple of int
+        Coordinate axes of R^d that the generators involve.
+    signature : tuple of int or None
+        ``(p, q)`` of the preserved metric, when one was found.
+    invariant_form : ndarray of shape (d, d) or None
+        The preserved symmetric form (on the acting subspace, embedded in R^d).
+    closure_error : float
+        From :func:`structure_constants`.
+    compact : bool
+        Whether the group is compact (it preserves a definite form).
+    """
+
+    name: str
+    dimension: int
+    acting_dimension: int
+    axes: tuple
+    signature: tuple | None
+    invariant_form: np.ndarray | None
+    closure_error: float
+    compact: bool
+
+
+def _acting_subspace(stack, rtol):
+    # Everything a generator or its transpose can reach; its complement is fixed.
+    d = stack.shape[1]
+    reach = np.concatenate([*stack, *stack.transpose(0, 2, 1)], axis=1).reshape(d, -1)
+    u, s, _ = np.linalg.svd(reach, full_matrices=False)
+    rank = int(np.sum(s > rtol * max(s.max(initial=0.0), 1e-300)))
+    return u[:, :rank]
+
+
+def identify_algebra(generators, *, tol=0.1):
+    """Name the Lie algebra spanned by ``generators`` up to a change of basis.
+
+    Recognizes so(n) and so(p, q) in any coordinates (through the form they
+    preserve), the same acting on a subspace only, uniform scaling, a sum
+    of one of these with scaling, gl(n), sl(n) and abelian algebras. Discovered
+    generators are noisy, so every test uses the relative tolerance ``tol``.
+
+    Parameters
+    ----------
+    generators : array-like of shape (k, d, d)
+    tol : float, default=0.1
+        Relative tolerance of the rank, closure and invariant-form tests.
+
+    Returns
+    -------
+    identity : AlgebraIdentity
+
+    Examples
+    --------
+    >>> from symlearn.lie import so_generators, so_pq_generators
+    >>> identify_algebra(so_generators(3)).name
+    'so(3)'
+    >>> identify_algebra(so_pq_generators(1, 3)).name
+    'so(1,3)'
+    >>> identify_algebra(np.eye(2)[None]).name
+    'scaling'
+    """
+    stack = as_generator_stack(generators)
+    basis = orthonormal_span(stack)
+    k = len(basis)
+    if k == 0:
+        return AlgebraIdentity("trivial", 0, 0, (), None, None, 0.0, True)
+    _, closure = structure_constants(basis)
+    frame = _acting_subspace(basis, tol)
+    n = frame.shape[1]
+    axes = tuple(int(i) for i in np.flatnonzero(np.sum(frame**2, axis=1) > tol**2))
+    restricted = np.einsum("ai,kab,bj->kij", frame, basis, frame)
+
+    # Split off uniform scaling of the acting subspace if the span contains it.
+    identity = np.eye(n) / np.sqrt(n)
+    weights = np.einsum("kij,ij->k", restricted, identity)
+    has_scaling = np.linalg.norm(weights) > 1 - tol
+    rest = restricted
+    if has_scaling:
+        rest = restricted - np.einsum("k,ij->kij", weights, identity)
+        rest = orthonormal_span(rest, rtol=tol) if k > 1 else rest[:0]
+
+    def result(name, signature=None, form=None, compact=False):
+        return AlgebraIdentity(name, k, n, axes, signature, form, closure, compact)
+
+    if len(rest) == 0:
+        return result("scaling")
+    suffix = " + scaling" if has_scaling else ""
+    # so(p, q) is recognized by the metric it preserves, in whatever coordinates.
+    residuals, forms = invariant_forms(rest)
+    # Noisy generators preserve no form exactly; a clear gap to the next
+    # candidate still singles one out.
+    if residuals[0] < tol or residuals[0] < 0.5 * residuals[1]:
+        eigenvalues = np.linalg.eigvalsh(forms[0])
+        if np.min(np.abs(eigenvalues)) > tol * np.max(np.abs(eigenvalues)):
+            p = int(np.sum(eigenvalues > 0))
+            p, q = min(p, n - p), max(p, n - p)
+            form = frame @ forms[0] @ frame.T
+            name = f"so({n})" if p == 0 else f"so({p},{q})"
+            if len(rest) != n * (n - 1) // 2:
+                if closure > tol:
+                    return result(f"{k}-dimensional span, not closed under the bracket")
+                name = f"{len(rest)}-dimensional subalgebra of {name}"
+            return result(name + suffix, (p, q) if p else (n, 0), form, p == 0)
+    if closure > tol:
+        return result(f"{k}-dimensional span, not closed under the bracket")
+    if k == n * n:
+        return result(f"gl({n})")
+    traces = np.einsum("kii->k", restricted)
+    if k == n * n - 1 and np.all(np.abs(traces) < tol):
+        return result(f"sl({n})")
+    brackets = lie_bracket(rest[:, None], rest[None, :])
+    if np.sqrt(np.sum(brackets**2)) < tol:
+        return result(f"{k}-dimensional abelian algebra")
+    return result(f"{k}-dimensional Lie algebra")

@@ -1,0 +1,101 @@
+"""Acceptance tests of automatic discovery: dimension, exactness, structure, names."""
+
+import numpy as np
+import pytest
+
+from symlearn import SymmetryDiscoveringRegressor
+from symlearn.datasets import (
+    make_asymmetric_regression,
+    make_broken_rotation_regression,
+    make_inner_product_regression,
+    make_lorentz_invariant_regression,
+    make_pairwise_distance_regression,
+    make_rotation_invariant_regression,
+)
+from symlearn.lie import rotation_generator
+from symlearn.reps import Vectors
+from symlearn.testing import assert_same_algebra
+
+TASKS = {
+    "so(2)": (make_rotation_invariant_regression, None, 1),
+    "so(3)": (make_pairwise_distance_regression, Vectors(4, 3), 3),
+    "so(4)": (make_inner_product_regression, Vectors(2, 4), 6),
+    "so(1,3)": (make_lorentz_invariant_regression, Vectors(3, 4), 6),
+}
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_auto_finds_dimension_span_and_name(name):
+    make, rep, dimension = TASKS[name]
+    X, y, truth = make(1000, random_state=0)
+    est = SymmetryDiscoveringRegressor(input_rep=rep, random_state=0).fit(X, y)
+    assert est.n_generators_ == dimension
+    assert est.discovered_generators_.shape == (dimension, *truth.shape[1:])
+    assert_same_algebra(est.discovered_generators_, truth, min_similarity=0.95)
+    assert est.algebra_.name == name
+    assert est.closure_error_ < 0.05
+    assert est.structure_constants_.shape == (dimension,) * 3
+    # Cross-check (LieSD): the reference model's spectrum has its largest gap
+    # right after `dimension` near-null directions.
+    spectrum = est.symmetry_spectrum_
+    assert np.argmax(spectrum[1:] / spectrum[:-1]) + 1 == dimension
+    report = est.describe_symmetry()
+    assert name in report and f"dimension {dimension}" in report
+
+
+def test_auto_finds_no_symmetry_where_there_is_none():
+    X, y, _ = make_asymmetric_regression(1000, random_state=0)
+    est = SymmetryDiscoveringRegressor(random_state=0).fit(X, y)
+    assert est.n_generators_ == 0
+    assert est.discovered_generators_.shape == (0, 2, 2)
+    assert est.algebra_.name == "trivial"
+    assert est.symmetry_spectrum_[0] > 1.5 * est.symmetry_tolerance
+    assert "No continuous symmetry" in est.describe_symmetry()
+    assert est.score(X, y) > 0.95
+
+
+def test_broken_directions_are_graded_by_the_size_of_the_breaking():
+    exact = rotation_generator(3, 0, 1)  # rotation about z
+    broken = np.stack([rotation_generator(3, 1, 2), rotation_generator(3, 0, 2)])
+    exact_errors, broken_errors = [], []
+    for epsilon in (0.0, 0.1, 0.3, 1.0):
+        X, y, _ = make_broken_rotation_regression(1000, epsilon=epsilon, random_state=0)
+        X_test, _, _ = make_broken_rotation_regression(500, epsilon=epsilon, random_state=1)
+        est = SymmetryDiscoveringRegressor(random_state=0).fit(X, y)
+        errors = est.generator_errors(X_test, np.concatenate([exact[None], broken]), model="reference")
+        exact_errors.append(errors[0])
+        broken_errors.append(errors[1:].mean())
+        if epsilon == 0.0:
+            assert est.algebra_.name == "so(3)"
+        if epsilon >= 0.3:
+            assert est.n_generators_ == 1
+            assert_same_algebra(est.discovered_generators_, exact[None], min_similarity=0.99)
+    assert max(exact_errors) < 0.15
+    assert np.all(np.diff(broken_errors) > 0), broken_errors
+    assert broken_errors[1] > 2 * exact_errors[1]
+    assert broken_errors[0] < 0.15  # epsilon = 0 restores so(3)
+
+
+def test_generator_space_restricts_the_search():
+    X, y, truth = make_pairwise_distance_regression(600, random_state=0)
+    # Only rotations of the (0, 1) plane may be searched.
+    est = SymmetryDiscoveringRegressor(
+        input_rep=Vectors(4, 3), generator_space=truth[:1], max_epochs=30, random_state=0
+    ).fit(X, y)
+    assert est.generator_space_.shape == (1, 3, 3)
+    assert est.n_generators_ == 1
+    assert_same_algebra(est.discovered_generators_, truth[:1], min_similarity=0.999)
+
+
+def test_generator_errors_rate_candidates_and_reject_bad_ones():
+    X, y, truth = make_rotation_invariant_regression(600, random_state=0)
+    est = SymmetryDiscoveringRegressor(max_epochs=30, random_state=0).fit(X, y)
+    shear = np.array([[0.0, 1.0], [0.0, 0.0]])
+    errors = est.generator_errors(X, np.stack([3 * truth[0], shear]))
+    assert errors.shape == (2,) and errors[0] < 0.2 < 0.5 < errors[1]
+    with pytest.raises(ValueError, match="shape"):
+        est.generator_errors(X, np.eye(3))
+    with pytest.raises(ValueError, match="non-zero"):
+        est.generator_errors(X, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="model must be"):
+        est.generator_errors(X, model="best")
