@@ -29,10 +29,28 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
         Backbone mapping ``(n, n_features)`` to ``(n, n_classes)`` logits.
     input_rep : symlearn.reps.Rep, default=None
         See :class:`~symlearn.SymmetryDiscoveringRegressor`.
-    n_generators : int, default=1
+    n_generators : "auto" or int, default="auto"
+        Number of generators. ``"auto"`` lets the data decide: after a
+        warm-up of the backbone alone (a third of the epochs), every direction
+        of the search space along which it is nearly invariant is searched,
+        and those whose relative invariance error on held-out rows stays
+        below ``symmetry_tolerance`` are kept (possibly none). An integer
+        searches that many directions (the most invariant ones after the
+        warm-up) and keeps them all.
+    generator_space : array-like of shape (m, d, d), default=None
+        Restricts the search to the span of these matrices, to use domain
+        knowledge (e.g. ``symlearn.lie.so_generators(d)`` for rotations only,
+        or matrices with known-zero blocks). ``None`` searches all of gl(d).
+    symmetry_tolerance : float, default=0.2
+        Largest relative invariance error (see :meth:`generator_errors`) of
+        a direction that ``"auto"`` counts as a symmetry.
+    validation_fraction : float, default=0.2
+        Fraction of the rows held out of training to measure exactness,
+        the symmetry score and the reference spectrum. ``0`` trains on all
+        rows and measures on them too.
     symmetry_weight : float, default=1.0
         Weight of ``KL(p(. | x) || p(. | g x))``.
-    reach_weight : float, default=0.1
+    reach_weight : float, default=0.01
     distinctness_weight : float, default=1.0
     n_augmentations : int, default=1
     max_epochs : int, default=60
@@ -52,9 +70,12 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels (any type ``numpy.unique`` can sort, strings included).
-    discovered_generators_ : ndarray of shape (n_generators, d, d)
-    generator_strengths_ : ndarray of shape (n_generators,)
-    input_rep_ : symlearn.reps.Rep
+    discovered_generators_, n_generators_, generator_errors_, generator_strengths_, \
+    symmetry_spectrum_, symmetry_directions_, closure_error_, structure_constants_, \
+    algebra_, symmetry_score_, generator_space_
+        As for :class:`SymmetryDiscoveringRegressor`; invariance is measured on
+        the predicted log-probabilities.
+    input_rep : symlearn.reps.Rep
     net_ : symlearn._net.SymmetryNet
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -89,6 +110,10 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     def _output_discrepancy(self, a, b):
         # Total-variation distance between the predicted class distributions.
         return 0.5 * (torch.softmax(a, dim=1) - torch.softmax(b, dim=1)).abs().sum(dim=1)
+
+    def _symmetry_outputs(self, outputs):
+        # Log-probabilities: logits are only defined up to a shared constant.
+        return torch.log_softmax(outputs, dim=1)
 
     def predict_proba(self, X):
         """Class probabilities for ``X``.

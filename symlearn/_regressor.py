@@ -40,13 +40,30 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         How a ``d x d`` group element acts on a row of ``X``; must cover
         exactly ``n_features``. ``None`` treats the whole row as one vector
         (``Vectors(1, n_features)``).
-    n_generators : int, default=1
-        Number ``k`` of generators to learn (at most ``d**2``).
+    n_generators : "auto" or int, default="auto"
+        Number of generators. ``"auto"`` lets the data decide: after a
+        warm-up of the backbone alone (a third of the epochs), every direction
+        of the search space along which it is nearly invariant is searched,
+        and those whose relative invariance error on held-out rows stays
+        below ``symmetry_tolerance`` are kept (possibly none). An integer
+        searches that many directions (the most invariant ones after the
+        warm-up) and keeps them all.
+    generator_space : array-like of shape (m, d, d), default=None
+        Restricts the search to the span of these matrices, to use domain
+        knowledge (e.g. ``symlearn.lie.so_generators(d)`` for rotations only,
+        or matrices with known-zero blocks). ``None`` searches all of gl(d).
+    symmetry_tolerance : float, default=0.2
+        Largest relative invariance error (see :meth:`generator_errors`) of
+        a direction that ``"auto"`` counts as a symmetry.
+    validation_fraction : float, default=0.2
+        Fraction of the rows held out of training to measure exactness,
+        the symmetry score and the reference spectrum. ``0`` trains on all
+        rows and measures on them too.
     symmetry_weight : float, default=1.0
         Weight of the consistency term ``mean |f(g x) - f(x)|^2`` (in
         standardized target units). The parameter to tune with
         ``GridSearchCV``.
-    reach_weight : float, default=0.1
+    reach_weight : float, default=0.01
         Weight of the reward for the mean extent (as a fraction of its
         maximum), which keeps the augmentation from shrinking to the identity.
     distinctness_weight : float, default=1.0
@@ -84,13 +101,38 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
 
     Attributes
     ----------
-    discovered_generators_ : ndarray of shape (n_generators, d, d)
-        Learned generators at unit Frobenius norm, strongest first, each with
-        its largest entry positive.
-    generator_strengths_ : ndarray of shape (n_generators,)
-        Learned extents: coefficients ``t_i`` were drawn from
-        ``U[-w_i, w_i]``. The maximum, ``pi * sqrt(2)``, means a rotation
-        generator reaches the full circle.
+    discovered_generators_ : ndarray of shape (n_generators_, d, d)
+        Orthonormal basis of the discovered algebra in a readable form (each
+        generator as sparse as the span allows, largest entry positive),
+        most exact first. Shape (0, d, d) when no symmetry was found.
+    n_generators_ : int
+        Dimension of the discovered algebra; 0 means no continuous symmetry.
+    generator_errors_ : ndarray of shape (n_generators_,)
+        Relative invariance error of the fitted model along each generator
+        on the held-out rows (0 is exact; see :meth:`generator_errors`).
+    generator_strengths_ : ndarray of shape (n_generators_,)
+        How far the learned augmentation reaches along each generator (the
+        width ``w`` of an equivalent ``U[-w, w]``). ``pi * sqrt(2)``, the
+        maximum, means a rotation generator reaches the full circle.
+    symmetry_spectrum_ : ndarray of shape (m,)
+        Relative invariance errors of all directions of the search space
+        for the reference model (the backbone after the warm-up, never
+        trained with the augmentation), increasing: the LieSD-style
+        cross-check, unbiased by the augmentation. Approximate symmetries
+        show up here with intermediate errors.
+    symmetry_directions_ : ndarray of shape (m, d, d)
+        The directions matching ``symmetry_spectrum_``.
+    closure_error_ : float
+        How far the span is from closing under the bracket (0 for a Lie algebra).
+    structure_constants_ : ndarray of shape (n_generators_,) * 3
+        ``[L_i, L_j] = sum_k c_ijk L_k`` in the basis ``discovered_generators_``.
+    algebra_ : symlearn.lie.AlgebraIdentity
+        The algebra's name (e.g. ``"so(3)"``, ``"so(1,3)"``), whether it is
+        compact, the axes it acts on and the metric it preserves.
+    symmetry_score_ : float
+        :meth:`symmetry_score` on the held-out rows.
+    generator_space_ : ndarray of shape (m, d, d)
+        Orthonormal basis of the search space.
     input_rep_ : symlearn.reps.Rep
         The representation used (``input_rep`` or its default).
     net_ : symlearn._net.SymmetryNet

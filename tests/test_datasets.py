@@ -9,6 +9,7 @@ from symlearn.datasets import (
 )
 from symlearn.lie import so_generators
 from symlearn.metrics import lie_algebra_similarity
+from symlearn.reps import Vectors
 
 MAKERS = [
     make_rotation_invariant_regression,
@@ -52,3 +53,55 @@ def test_ring_labels():
     np.testing.assert_array_equal(y, (radius > 0.8).astype(int) + (radius > 1.5))
     with pytest.raises(ValueError, match="increasing"):
         make_ring_classification(10, radii=(2.0, 1.0))
+
+
+def _inner_product_target(X):
+    v = X.reshape(len(X), 2, 4)
+    return np.sin(np.linalg.norm(v, axis=2)).sum(axis=1) + np.sum(v[:, 0] * v[:, 1], axis=1)
+
+
+def _lorentz_target(X):
+    p = X.reshape(len(X), 3, 4)
+
+    def dot(a, b):
+        return a[:, 0] * b[:, 0] - np.sum(a[:, 1:] * b[:, 1:], axis=1)
+
+    p02 = dot(p[:, 0], p[:, 2])
+    return dot(p[:, 0], p[:, 1]) + 0.5 * dot(p[:, 1], p[:, 2]) - 0.5 * p02 + 0.1 * p02**2
+
+
+def _broken_target(epsilon):
+    return lambda X: np.sin(2 * np.linalg.norm(X, axis=1)) + epsilon * X[:, 2] ** 2
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, rep, target",
+    [
+        ("make_inner_product_regression", {}, Vectors(2, 4), _inner_product_target),
+        ("make_lorentz_invariant_regression", {}, Vectors(3, 4), _lorentz_target),
+        ("make_broken_rotation_regression", {"epsilon": 0.5}, Vectors(1, 3), _broken_target(0.5)),
+        ("make_broken_rotation_regression", {"epsilon": 0.0}, Vectors(1, 3), _broken_target(0.0)),
+    ],
+)
+def test_new_tasks_are_invariant_under_exactly_their_generators(make, kwargs, rep, target):
+    from scipy.linalg import expm
+
+    import symlearn.datasets
+
+    X, y, truth = getattr(symlearn.datasets, make)(50, random_state=0, **kwargs)
+    np.testing.assert_allclose(target(X), y)
+    for generator in truth:
+        moved = X @ rep.group_matrix(expm(0.7 * generator)).T
+        np.testing.assert_allclose(target(moved), y, atol=1e-9)
+    # A generic direction of gl(d) is not a symmetry.
+    other = np.random.default_rng(0).standard_normal(truth.shape[1:])
+    assert not np.allclose(target(X @ rep.group_matrix(expm(0.3 * other)).T), y, atol=1e-3)
+
+
+def test_broken_rotation_truth_depends_on_epsilon():
+    from symlearn.datasets import make_broken_rotation_regression
+
+    assert make_broken_rotation_regression(5, epsilon=0.3, random_state=0)[2].shape == (1, 3, 3)
+    assert make_broken_rotation_regression(5, epsilon=0.0, random_state=0)[2].shape == (3, 3, 3)
+    with pytest.raises(ValueError, match="epsilon"):
+        make_broken_rotation_regression(5, epsilon=-1)

@@ -10,9 +10,13 @@ import pytest
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
-def _run(name):
+def _run(name, cwd=None):
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=600
+        [sys.executable, str(EXAMPLES / name)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -32,3 +36,10 @@ def test_model_selection_example():
     assert match, out
     accuracy, symmetry = float(match.group(1)), float(match.group(2))
     assert accuracy > 0.85 and symmetry > 0.9
+
+
+def test_plot_symmetry_example_reports_and_saves_figures(tmp_path):
+    out = _run("plot_symmetry.py", cwd=tmp_path)
+    assert "Symmetry: so(2), dimension 1" in out
+    assert (tmp_path / "discovered_generators.png").stat().st_size > 0
+    assert (tmp_path / "orbits.png").stat().st_size > 0

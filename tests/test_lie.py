@@ -9,7 +9,7 @@ from symlearn.lie import (
     rotation_generator,
     so_generators,
 )
-from symlearn.metrics import span_basis
+from symlearn.metrics import lie_algebra_similarity, span_basis
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
@@ -60,3 +60,83 @@ def test_normalize_and_canonicalize():
 def test_generator_stacks_are_validated(bad):
     with pytest.raises(ValueError):
         normalize_generators(bad)
+
+
+# -- structure: closure, readable bases, names ---------------------------------------
+
+
+def _mixed(generators, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.einsum("ij,jab->iab", rng.standard_normal((len(generators),) * 2), generators)
+
+
+def test_so_pq_preserves_its_metric_and_has_boosts():
+    from symlearn.lie import so_pq_generators
+
+    lorentz = so_pq_generators(1, 3)
+    eta = np.diag([1.0, -1.0, -1.0, -1.0])
+    np.testing.assert_allclose(lorentz.transpose(0, 2, 1) @ eta + eta @ lorentz, 0)
+    symmetric = [np.allclose(L, L.T) for L in lorentz]
+    assert sum(symmetric) == 3  # three boosts, three rotations
+    with pytest.raises(ValueError, match="p \\+ q >= 2"):
+        so_pq_generators(1, 0)
+
+
+def test_structure_constants_of_so3_and_of_a_span_that_is_not_an_algebra():
+    from symlearn.lie import orthonormal_span, structure_constants
+
+    basis = orthonormal_span(_mixed(so_generators(3)))
+    constants, error = structure_constants(basis)
+    assert error < 1e-12
+    np.testing.assert_allclose(constants, -constants.transpose(1, 0, 2), atol=1e-12)
+    # Rotations about two axes only: their bracket (the third) leaves the span.
+    _, error = structure_constants(so_generators(3)[:2] / np.sqrt(2))
+    assert error > 0.4
+
+
+def test_sparse_basis_returns_plane_rotations_for_any_basis_of_so3():
+    from symlearn.lie import sparse_basis
+
+    basis = sparse_basis(_mixed(so_generators(3), seed=3))
+    assert lie_algebra_similarity(basis, so_generators(3)) > 1 - 1e-9
+    np.testing.assert_allclose(
+        np.sort(np.abs(basis).reshape(3, -1), axis=1)[:, -2:], 1 / np.sqrt(2), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "generators, name, compact",
+    [
+        (so_generators(2), "so(2)", True),
+        (so_generators(3), "so(3)", True),
+        (so_generators(4), "so(4)", True),
+        (None, "so(1,3)", False),
+        (np.eye(3)[None], "scaling", False),
+        (np.stack([so_generators(2)[0], np.eye(2)]), "so(2) + scaling", True),
+        (np.zeros((0, 3, 3)), "trivial", True),
+    ],
+)
+def test_identify_algebra_in_any_coordinates(generators, name, compact):
+    from symlearn.lie import identify_algebra, so_pq_generators
+
+    if generators is None:
+        generators = so_pq_generators(1, 3)
+    if len(generators):
+        # Another basis of the span, in other coordinates of R^d.
+        change = np.random.default_rng(1).standard_normal(generators.shape[1:]) + 3 * np.eye(
+            generators.shape[1]
+        )
+        generators = change @ _mixed(generators) @ np.linalg.inv(change)
+    identity = identify_algebra(generators)
+    assert identity.name == name
+    assert identity.compact == compact
+
+
+def test_identify_algebra_sees_a_subblock_and_an_open_span():
+    from symlearn.lie import identify_algebra
+
+    plane = np.zeros((1, 3, 3))
+    plane[0, :2, :2] = so_generators(2)[0]
+    identity = identify_algebra(plane)
+    assert (identity.name, identity.acting_dimension, identity.axes) == ("so(2)", 2, (0, 1))
+    assert "not closed" in identify_algebra(so_generators(3)[:2]).name

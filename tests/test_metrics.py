@@ -76,3 +76,34 @@ def test_invariance_score_is_seeded_and_needs_two_rows():
     )
     with pytest.raises(ValueError, match="at least 2 rows"):
         invariance_score(f, X[:1], J, rep)
+
+
+# -- infinitesimal (LieSD-style) invariance errors ---------------------------------------
+
+
+def test_infinitesimal_spectrum_finds_the_symmetries_of_a_known_function():
+
+
+    from symlearn.lie import gl_basis, so_generators
+    from symlearn.metrics._infinitesimal import (
+        infinitesimal_gram,
+        relative_invariance_errors,
+        symmetry_spectrum,
+    )
+    from symlearn.reps import Vectors
+
+    def radius(x):  # invariant under so(3) acting on every point of Vectors(2, 3)
+        return (x[:, :3].norm(dim=1) + x[:, 3:].pow(2).sum(dim=1))[:, None]
+
+    X = np.random.default_rng(0).standard_normal((200, 6))
+    basis = gl_basis(3)
+    gram = infinitesimal_gram(radius, X, Vectors(2, 3), basis)
+    errors, directions = symmetry_spectrum(gram, basis)
+    assert errors.shape == (9,) and directions.shape == (9, 3, 3)
+    assert np.all(errors[:3] < 1e-6) and errors[3] > 0.1
+    assert lie_algebra_similarity(directions[:3], so_generators(3)) > 1 - 1e-9
+    rated = relative_invariance_errors(gram, basis, np.stack([5 * so_generators(3)[0], np.eye(3)]))
+    assert rated[0] < 1e-6 < 0.1 < rated[1]
+    constant = infinitesimal_gram(lambda x: 0 * x[:, :1], X, Vectors(2, 3), basis)
+    np.testing.assert_array_equal(constant, 0)
+
