@@ -118,7 +118,8 @@ def so_pq_generators(p, q):
         raise ValueError(f"so(p, q) needs integers p, q >= 0 with p + q >= 2; got {p}, {q}.")
     n = int(p) + int(q)
     generators = so_generators(n)
-    for index, (i, j) in enumerate((i, j) for i in range(n) for j in range(i + 1, n)):
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    for index, (i, j) in enumerate(pairs):
         if (i < p) != (j < p):
             generators[index, i, j] = 1.0  # a boost mixes a + axis with a - axis
     return generators

@@ -17,7 +17,7 @@ of group parameter: a scale-free relative invariance error.
 import numpy as np
 import torch
 
-from ..lie import as_generator_stack, gl_basis
+from ..lie import as_generator_stack
 
 __all__ = [
     "infinitesimal_gram",
