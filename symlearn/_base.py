@@ -1,6 +1,7 @@
 """Shared machinery of the symmetry-discovering estimators."""
 
 import copy
+from functools import partial
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -16,7 +17,14 @@ from ._net import SymmetryNet
 from ._scaling import RepStandardizer
 from ._probe import SymmetryProbe
 from ._report import symmetry_report
-from .lie import gl_basis, identify_algebra, orthonormal_span, sparse_basis, structure_constants
+from .lie import (
+    as_generator_stack,
+    gl_basis,
+    identify_algebra,
+    orthonormal_span,
+    sparse_basis,
+    structure_constants,
+)
 from .metrics import invariance_score
 from .metrics._infinitesimal import (
     infinitesimal_gram,
@@ -357,14 +365,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             backbone = self.get_backbone(X.shape[1], n_outputs)
             self._check_backbone(backbone, X_torch, n_outputs)
             module = SymmetryModule(backbone, self.get_augmentation(rep, basis))
-            probe = SymmetryProbe(self._warmup_epochs(), self._propose_generators)
+            propose = partial(self._propose_generators, rep=rep, basis=basis)
+            probe = SymmetryProbe(self._warmup_epochs(), propose)
             net = self.get_net(module, device, callbacks=[probe])
-            # The probe needs the representation and search space while training.
-            self._search = (rep, basis)
-            try:
-                net.fit(X_torch[train], y_torch[train])
-            finally:
-                del self._search
+            net.fit(X_torch[train], y_torch[train])
             # Fitted attributes appear only once training has succeeded. The
             # analysis predicts, and skorch's data loaders draw from torch's RNG.
             self.input_rep_, self.net_, self.generator_space_ = rep, net, basis
@@ -424,14 +428,13 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         finally:
             backbone.train(was_training)
 
-    def _propose_generators(self, module, X_scaled):
+    def _propose_generators(self, module, X_scaled, *, rep, basis):
         """Directions the warmed-up backbone is (nearly) invariant under, for the search.
 
         The warmed-up backbone is kept as the reference model: it never saw
         the augmentation, so it rates how symmetric the *data* is along a
         direction without the bias of a model trained to be invariant.
         """
-        rep, basis = self._search
         self._reference_backbone = copy.deepcopy(module.backbone)
         rows = X_scaled[: min(len(X_scaled), PROBE_MAX_ROWS)]
         errors, directions = symmetry_spectrum(self._gram(module.backbone, rows, rep, basis), basis)
@@ -578,20 +581,19 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         if generators is None:
             generators = self.discovered_generators_
         d = self.input_rep_.dim
-        generators = np.asarray(generators, dtype=float)
-        if generators.ndim == 2:
-            generators = generators[None]
-        if generators.ndim != 3 or generators.shape[1:] != (d, d):
+        generators = as_generator_stack(generators)
+        if generators.shape[1:] != (d, d):
             raise ValueError(
                 f"generators must have shape (k, {d}, {d}) for input_rep_={self.input_rep_!r}; "
                 f"got {generators.shape}."
             )
         norms = np.linalg.norm(generators.reshape(len(generators), -1), axis=1)
-        if np.any(norms == 0) or not np.all(np.isfinite(norms)):
-            raise ValueError("generators must be finite and non-zero.")
+        if np.any(norms == 0):
+            raise ValueError("generators must be non-zero: a zero matrix has no direction.")
         backbone = self._reference_backbone if model == "reference" else self.net_.module_.backbone
         gram = self._gram(backbone, X_scaled, self.input_rep_, self.generator_space_)
-        return relative_invariance_errors(gram, self.generator_space_, generators / norms[:, None, None])
+        unit = generators / norms[:, None, None]
+        return relative_invariance_errors(gram, self.generator_space_, unit)
 
     def describe_symmetry(self):
         """A plain-text report of the discovered symmetry, for a person to read.

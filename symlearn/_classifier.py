@@ -30,24 +30,10 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     input_rep : symlearn.reps.Rep, default=None
         See :class:`~symlearn.SymmetryDiscoveringRegressor`.
     n_generators : "auto" or int, default="auto"
-        Number of generators. ``"auto"`` lets the data decide: after a
-        warm-up of the backbone alone (a third of the epochs), every direction
-        of the search space along which it is nearly invariant is searched,
-        and those whose relative invariance error on held-out rows stays
-        below ``symmetry_tolerance`` are kept (possibly none). An integer
-        searches that many directions (the most invariant ones after the
-        warm-up) and keeps them all.
     generator_space : array-like of shape (m, d, d), default=None
-        Restricts the search to the span of these matrices, to use domain
-        knowledge (e.g. ``symlearn.lie.so_generators(d)`` for rotations only,
-        or matrices with known-zero blocks). ``None`` searches all of gl(d).
     symmetry_tolerance : float, default=0.2
-        Largest relative invariance error (see :meth:`generator_errors`) of
-        a direction that ``"auto"`` counts as a symmetry.
     validation_fraction : float, default=0.2
-        Fraction of the rows held out of training to measure exactness,
-        the symmetry score and the reference spectrum. ``0`` trains on all
-        rows and measures on them too.
+        See :class:`~symlearn.SymmetryDiscoveringRegressor`.
     symmetry_weight : float, default=1.0
         Weight of ``KL(p(. | x) || p(. | g x))``.
     reach_weight : float, default=0.01

@@ -203,7 +203,8 @@ def test_seeded_fits_are_identical_and_leave_the_global_rng_alone(estimator_clas
     np.testing.assert_array_equal(first.discovered_generators_, second.discovered_generators_)
     np.testing.assert_array_equal(first.predict(X), second.predict(X))
     other = _small(estimator_class, random_state=1).fit(X, y)
-    assert not np.array_equal(first.predict_proba(X) if hasattr(first, "predict_proba") else first.predict(X), other.predict_proba(X) if hasattr(other, "predict_proba") else other.predict(X))
+    method = "predict_proba" if hasattr(first, "predict_proba") else "predict"
+    assert not np.array_equal(getattr(first, method)(X), getattr(other, method)(X))
 
 
 @pytest.mark.parametrize("estimator_class", ESTIMATORS)

@@ -64,7 +64,8 @@ def test_broken_directions_are_graded_by_the_size_of_the_breaking():
         X, y, _ = make_broken_rotation_regression(1000, epsilon=epsilon, random_state=0)
         X_test, _, _ = make_broken_rotation_regression(500, epsilon=epsilon, random_state=1)
         est = SymmetryDiscoveringRegressor(random_state=0).fit(X, y)
-        errors = est.generator_errors(X_test, np.concatenate([exact[None], broken]), model="reference")
+        candidates = np.concatenate([exact[None], broken])
+        errors = est.generator_errors(X_test, candidates, model="reference")
         exact_errors.append(errors[0])
         broken_errors.append(errors[1:].mean())
         if epsilon == 0.0:

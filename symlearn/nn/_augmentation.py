@@ -118,7 +118,8 @@ class LieAugmentation(nn.Module):
         """
         raw = self.raw_generators[self.active]
         if self.basis is not None:
-            raw = torch.einsum("km,mij->kij", torch.einsum("kij,mij->km", raw, self.basis), self.basis)
+            coefficients = torch.einsum("kij,mij->km", raw, self.basis)
+            raw = torch.einsum("km,mij->kij", coefficients, self.basis)
         norms = raw.flatten(1).norm(dim=1).clamp_min(1e-12)
         return raw / norms[:, None, None]
 
