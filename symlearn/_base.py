@@ -17,10 +17,14 @@ from ._net import SymmetryNet
 from ._scaling import RepStandardizer
 from ._probe import SymmetryProbe
 from ._report import symmetry_report
+from .callbacks import CandidateWeighting
 from .lie import (
+    aff_basis,
     as_generator_stack,
     gl_basis,
     identify_algebra,
+    named_generators,
+    normalize_generators,
     orthonormal_span,
     sparse_basis,
     structure_constants,
@@ -31,7 +35,7 @@ from .metrics._infinitesimal import (
     relative_invariance_errors,
     symmetry_spectrum,
 )
-from .nn import FULL_TURN_EXTENT, MLP, LieAugmentation, SymmetryModule
+from .nn import FULL_TURN_EXTENT, MLP, CandidateSymmetries, LieAugmentation, SymmetryModule
 from .reps import Rep, Vectors
 
 __all__ = ["BaseSymmetryDiscoverer"]
@@ -55,6 +59,10 @@ PROBE_TOLERANCE_FACTOR = 3.0
 #: At most this many training rows are used by the probe.
 PROBE_MAX_ROWS = 1000
 
+#: Candidate weights: residuals (mean squared change of the standardized
+#: outputs) below this floor count as equally exact.
+CANDIDATE_FLOOR = 0.01
+
 #: Keyword prefixes routed to the backbone (``module__``) or to skorch.
 SKORCH_PREFIXES = (
     "module__",
@@ -63,6 +71,13 @@ SKORCH_PREFIXES = (
     "iterator_valid__",
     "callbacks__",
 )
+
+
+def _reach_of(compact):
+    """Reach of sampled group elements: a full turn for compact groups; for
+    boosts, scalings and translations that would carry points far outside
+    the data, so one unit of group parameter instead."""
+    return FULL_TURN_EXTENT if compact else 1.0
 
 
 @contextmanager
@@ -93,6 +108,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         input_rep=None,
         n_generators="auto",
         generator_space=None,
+        candidate_generators=None,
         symmetry_tolerance=0.2,
         validation_fraction=0.2,
         symmetry_weight=1.0,
@@ -114,6 +130,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         self.input_rep = input_rep
         self.n_generators = n_generators
         self.generator_space = generator_space
+        self.candidate_generators = candidate_generators
         self.symmetry_tolerance = symmetry_tolerance
         self.validation_fraction = validation_fraction
         self.symmetry_weight = symmetry_weight
@@ -159,8 +176,12 @@ class BaseSymmetryDiscoverer(BaseEstimator):
 
     # -- hooks a subclass defines ----------------------------------------------------
 
-    def _encode_targets(self, y):
-        """Validate ``y`` and return ``(y_for_torch, n_outputs)``; set fitted attributes."""
+    def _encode_targets(self, y, input_rep):
+        """Validate ``y``; return ``(y_for_torch, n_outputs, output_rep)``; set fitted attributes.
+
+        ``output_rep`` says how the group acts on the (scaled) targets;
+        ``None`` means they are invariant.
+        """
         raise NotImplementedError
 
     def _consistency(self):
@@ -200,16 +221,26 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             f"{self.module!r}."
         )
 
-    def get_augmentation(self, rep, basis):
-        """Return the :class:`~symlearn.nn.LieAugmentation` for ``rep``.
+    def get_augmentation(self, rep, basis, candidates=None, reaches=None):
+        """Return the module that moves the inputs during training.
 
-        Its slots (``n_generators``, or one per direction of the search space
-        ``basis`` for ``"auto"``) stay switched off until the probe fills them.
+        Without candidates, a :class:`~symlearn.nn.LieAugmentation` whose slots
+        (``n_generators``, or one per direction of the search space ``basis``
+        for ``"auto"``) stay switched off until the probe fills them. With
+        ``candidates`` (a list of generator stacks in model coordinates) and
+        their ``reaches``, a :class:`~symlearn.nn.CandidateSymmetries`,
+        switched on after the warm-up.
         """
+        if candidates is not None:
+            return CandidateSymmetries(rep, candidates, reaches)
         slots = len(basis) if self.n_generators == "auto" else self.n_generators
         return LieAugmentation(rep, slots, basis=basis, active=False)
 
-    def get_net(self, module, device, callbacks=()):
+    def get_candidate_weighting(self):
+        """Return the callback that tunes the candidates' weights during training."""
+        return CandidateWeighting(floor=CANDIDATE_FLOOR)
+
+    def get_net(self, module, device, callbacks=(), output_rep=None):
         """Return the (uninitialized) :class:`SymmetryNet` that trains ``module``."""
         skorch_options = self._prefixed_params(SKORCH_PREFIXES[1:])
         skorch_options.setdefault("iterator_train__shuffle", True)
@@ -228,6 +259,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             distinctness_weight=self.distinctness_weight,
             n_augmentations=self.n_augmentations,
             augmentation_start=self._warmup_epochs(),
+            output_rep=output_rep,
             optimizer=self.optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -288,10 +320,49 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             )
         return rep
 
+    def _full_space(self, rep):
+        """Basis of every direction a generator can take for ``rep``."""
+        return aff_basis(rep.dim - 1) if rep.affine else gl_basis(rep.dim)
+
+    def _resolve_candidates(self, rep):
+        """Names and generator stacks (data coordinates) of the candidate symmetries."""
+        spec = self.candidate_generators
+        if isinstance(spec, str) or (isinstance(spec, np.ndarray) and spec.ndim <= 3):
+            spec = [spec]
+        items = list(spec.items()) if isinstance(spec, dict) else [(None, c) for c in spec]
+        if not items:
+            raise ValueError("candidate_generators is empty; give at least one candidate.")
+        if self.n_generators != "auto" or self.generator_space is not None:
+            raise ValueError(
+                "candidate_generators replaces the search for generators, so n_generators "
+                'must stay "auto" and generator_space None; the candidates span the '
+                "directions that are tested."
+            )
+        names, stacks = [], []
+        for index, (name, candidate) in enumerate(items):
+            if isinstance(candidate, str):
+                space = rep.dim - 1 if rep.affine else rep.dim
+                stack = named_generators(candidate, space, affine=rep.affine)
+                name = candidate if name is None else name
+            else:
+                stack = as_generator_stack(candidate, name=f"candidate {name or index}")
+                if stack.shape[1:] != (rep.dim, rep.dim) or len(stack) == 0:
+                    raise ValueError(
+                        f"Candidate {name or index} must be a (d, d) matrix or a non-empty "
+                        f"(k, d, d) stack with d = {rep.dim} for input_rep={rep!r}; got "
+                        f"shape {stack.shape}."
+                    )
+                if np.any(np.linalg.norm(stack.reshape(len(stack), -1), axis=1) == 0):
+                    raise ValueError(f"Candidate {name or index} contains a zero generator.")
+                name = f"candidate_{index}" if name is None else str(name)
+            names.append(name)
+            stacks.append(stack)
+        return names, stacks
+
     def _resolve_search_basis(self, rep):
-        """Orthonormal basis (m, d, d) of the space the generators are searched in."""
+        """Orthonormal basis (m, d, d) of the searched space, in data coordinates."""
         if self.generator_space is None:
-            basis = gl_basis(rep.dim)
+            basis = self._full_space(rep)
         else:
             space = np.asarray(self.generator_space, dtype=float)
             if space.ndim == 2:
@@ -305,6 +376,12 @@ class BaseSymmetryDiscoverer(BaseEstimator):
                 )
             if not np.all(np.isfinite(space)):
                 raise ValueError("generator_space contains NaN or infinite entries.")
+            if rep.affine and np.any(space[:, -1] != 0):
+                raise ValueError(
+                    f"With Points in input_rep={rep!r}, generators are homogeneous "
+                    f"({rep.dim}, {rep.dim}) matrices of aff({rep.dim - 1}) and their last "
+                    f"row must be zero; see symlearn.lie.aff_basis."
+                )
             basis = orthonormal_span(space)
             if len(basis) == 0:
                 raise ValueError("generator_space spans nothing: all its matrices are zero.")
@@ -314,11 +391,21 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         if self.n_generators > len(basis):
             raise ValueError(
                 f"n_generators={self.n_generators} exceeds the dimension of the search "
-                f"space ({len(basis)}: all of gl({rep.dim}) unless generator_space "
+                f"space ({len(basis)}: every direction for {rep!r} unless generator_space "
                 f"restricts it); at most {len(basis)} generators can be linearly "
                 f'independent. Use n_generators="auto" to let the data decide.'
             )
         return basis
+
+    def _to_model(self, generators):
+        """Generators in data coordinates -> unit-norm generators in model coordinates."""
+        return normalize_generators(self._input_scaler.to_model_generators(generators))
+
+    def _to_data_basis(self, generators):
+        """A model-coordinate orthonormal basis -> a readable one in data coordinates."""
+        if len(generators) == 0 or not self.input_rep_.affine:
+            return generators
+        return sparse_basis(self._input_scaler.to_data_generators(generators))
 
     def _torch_seed(self):
         if self.random_state is None:
@@ -354,25 +441,45 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             y_numeric=tags.classifier_tags is None,
         )
         rep = self._resolve_input_rep(X.shape[1])
-        basis = self._resolve_search_basis(rep)
-        y_torch, n_outputs = self._encode_targets(y)
+        if self.candidate_generators is None:
+            names, stacks = None, None
+            basis = self._resolve_search_basis(rep)
+        else:
+            names, stacks = self._resolve_candidates(rep)
+            basis = orthonormal_span(np.concatenate(stacks))
         device = resolve_device(self.device)
         train, held_out = self._split_rows(len(X))
 
         self._input_scaler = RepStandardizer(rep).fit(X[train])
+        y_torch, n_outputs, output_rep = self._encode_targets(y, rep)
         X_torch = self._input_scaler.transform(X).astype(np.float32)
+        # The search space and the candidates in the coordinates the model sees.
+        model_basis = orthonormal_span(self._input_scaler.to_model_generators(basis))
+        candidates = reaches = None
+        if stacks is not None:
+            candidates = [self._to_model(stack) for stack in stacks]
+            reaches = [_reach_of(identify_algebra(stack).compact) for stack in stacks]
         with _seeded_torch(self._torch_seed(), device):
             backbone = self.get_backbone(X.shape[1], n_outputs)
             self._check_backbone(backbone, X_torch, n_outputs)
-            module = SymmetryModule(backbone, self.get_augmentation(rep, basis))
-            propose = partial(self._propose_generators, rep=rep, basis=basis)
-            probe = SymmetryProbe(self._warmup_epochs(), propose)
-            net = self.get_net(module, device, callbacks=[probe])
+            augmentation = self.get_augmentation(rep, model_basis, candidates, reaches)
+            module = SymmetryModule(backbone, augmentation)
+            propose = partial(
+                self._propose_generators, rep=rep, basis=model_basis, output_rep=output_rep
+            )
+            callbacks = [SymmetryProbe(self._warmup_epochs(), propose)]
+            if candidates is not None:
+                callbacks.append(self.get_candidate_weighting())
+            net = self.get_net(module, device, callbacks=callbacks, output_rep=output_rep)
             net.fit(X_torch[train], y_torch[train])
             # Fitted attributes appear only once training has succeeded. The
             # analysis predicts, and skorch's data loaders draw from torch's RNG.
-            self.input_rep_, self.net_, self.generator_space_ = rep, net, basis
-            self._analyze_symmetry(X_torch[held_out], basis)
+            self.input_rep_, self.output_rep_, self.net_ = rep, output_rep, net
+            self.generator_space_, self._model_basis = basis, model_basis
+            if names is not None:
+                self.candidate_names_ = names
+                self.candidate_generators_ = [normalize_generators(c) for c in stacks]
+            self._analyze_symmetry(X_torch[held_out])
         return self
 
     def _split_rows(self, n_samples):
@@ -412,8 +519,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         """The outputs whose invariance is measured (log-probabilities for classifiers)."""
         return outputs
 
-    def _gram(self, backbone, X_scaled, rep, basis):
-        """Gram matrix of the first-order invariance conditions of ``backbone``."""
+    def _gram(self, backbone, X_scaled, rep, basis, output_rep=None):
+        """Gram matrix of the first-order invariance (equivariance) conditions of ``backbone``."""
         device = next(iter(backbone.parameters()), torch.empty(0)).device
         was_training = backbone.training
         backbone.eval()
@@ -424,42 +531,90 @@ class BaseSymmetryDiscoverer(BaseEstimator):
                     X_scaled,
                     rep,
                     basis,
+                    output_rep=output_rep,
                 )
         finally:
             backbone.train(was_training)
 
-    def _propose_generators(self, module, X_scaled, *, rep, basis):
-        """Directions the warmed-up backbone is (nearly) invariant under, for the search.
+    def _fitted_gram(self, X_scaled, *, model="fitted"):
+        backbone = self._reference_backbone if model == "reference" else self.net_.module_.backbone
+        return self._gram(
+            backbone, X_scaled, self.input_rep_, self._model_basis, self.output_rep_
+        )
+
+    def _propose_generators(self, module, X_scaled, *, rep, basis, output_rep):
+        """Directions the warmed-up backbone is (nearly) symmetric under, for the search.
 
         The warmed-up backbone is kept as the reference model: it never saw
         the augmentation, so it rates how symmetric the *data* is along a
-        direction without the bias of a model trained to be invariant.
+        direction without the bias of a model trained to be symmetric.
+        With ``symmetry_weight=0`` nothing is proposed (a plain fit); with
+        candidates, their regularizers are switched on instead.
         """
         self._reference_backbone = copy.deepcopy(module.backbone)
+        if self.symmetry_weight == 0:
+            return np.zeros((0, *basis.shape[1:]))
+        if isinstance(module.augmentation, CandidateSymmetries):
+            module.augmentation.enable()
+            return None
         rows = X_scaled[: min(len(X_scaled), PROBE_MAX_ROWS)]
-        errors, directions = symmetry_spectrum(self._gram(module.backbone, rows, rep, basis), basis)
+        gram = self._gram(module.backbone, rows, rep, basis, output_rep)
+        errors, directions = symmetry_spectrum(gram, basis)
         if self.n_generators == "auto":
             return directions[errors < PROBE_TOLERANCE_FACTOR * self.symmetry_tolerance]
         return directions[: self.n_generators]
 
-    def _analyze_symmetry(self, X_held_out, basis):
-        """Measure, prune, canonicalize and name the learned generators."""
+    def _learned_generators(self, gram):
+        """The generators training produced and how far each reaches, model coordinates.
+
+        For the learnable augmentation, its active generators and extents.
+        For candidates, the directions of their span ordered by exactness on
+        the fitted model, each reaching as far as the weighted reaches of the
+        candidates it lies in.
+        """
         augmentation = self.net_.module_.augmentation
-        with torch.no_grad():
-            learned = augmentation.generators().cpu().double().numpy()
-            extents = augmentation.extents().cpu().double().numpy()
-        reference = self._gram(self._reference_backbone, X_held_out, self.input_rep_, basis)
-        self.symmetry_spectrum_, self.symmetry_directions_ = symmetry_spectrum(reference, basis)
-        gram = self._gram(self.net_.module_.backbone, X_held_out, self.input_rep_, basis)
+        basis = self._model_basis
+        if isinstance(augmentation, LieAugmentation):
+            with torch.no_grad():
+                learned = augmentation.generators().cpu().double().numpy()
+                extents = augmentation.extents().cpu().double().numpy()
+            return learned, extents
+        if augmentation.n_generators == 0:  # symmetry_weight=0: nothing was regularized
+            return np.zeros((0, *basis.shape[1:])), np.zeros(0)
+        _, learned = symmetry_spectrum(gram, basis)
+        weighted = (augmentation.weights * augmentation.reaches).cpu().double().numpy()
+        reach = np.zeros(len(learned))
+        for j, stack in enumerate(self._candidates_in_model()):
+            span = orthonormal_span(stack)
+            inside = np.einsum("kab,iab->ki", learned, span) ** 2
+            reach += weighted[j] ** 2 * inside.sum(axis=1)
+        return learned, np.sqrt(reach)
+
+    def _candidates_in_model(self):
+        return [self._to_model(stack) for stack in self.candidate_generators_]
+
+    def _analyze_symmetry(self, X_held_out):
+        """Measure, prune, canonicalize and name the learned generators."""
+        basis = self._model_basis
+        reference = self._fitted_gram(X_held_out, model="reference")
+        errors, directions = symmetry_spectrum(reference, basis)
+        self.symmetry_spectrum_ = errors
+        self.symmetry_directions_ = normalize_generators(
+            self._input_scaler.to_data_generators(directions)
+        )
+        gram = self._fitted_gram(X_held_out)
+        learned, extents = self._learned_generators(gram)
         errors = relative_invariance_errors(gram, basis, learned)
         if self.n_generators == "auto":
             keep = errors < self.symmetry_tolerance
             learned, extents = learned[keep], extents[keep]
         generators = sparse_basis(learned) if len(learned) else learned.reshape(0, *basis.shape[1:])
-        errors = relative_invariance_errors(gram, basis, generators)
+        generators = self._to_data_basis(generators)
+        in_model = self._to_model(generators)
+        errors = relative_invariance_errors(gram, basis, in_model)
         # The reach of the learned distribution along each canonical direction:
         # coefficient variance sum_i w_i^2 <u, L_i>^2 / 3 matches U[-w, w] of that w.
-        overlaps = np.einsum("kab,iab->ki", generators, learned)
+        overlaps = np.einsum("kab,iab->ki", in_model, learned)
         strengths = np.sqrt(np.einsum("ki,i->k", overlaps**2, extents**2))
         order = np.argsort(errors, kind="stable")
         self.discovered_generators_ = generators[order]
@@ -470,20 +625,35 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             self.discovered_generators_
         )
         self.algebra_ = identify_algebra(self.discovered_generators_)
-        self.symmetry_score_ = invariance_score(
-            self._module_outputs,
-            X_held_out,
-            self.discovered_generators_,
-            self.input_rep_,
-            discrepancy=self._output_discrepancy,
-            reach=self._default_reach(),
-            random_state=0,
+        if self.candidate_generators is not None:
+            self._analyze_candidates(gram)
+        self.symmetry_score_ = self._score(X_held_out, self._default_reach(), 4, 0)
+
+    def _analyze_candidates(self, gram):
+        weights = self.net_.module_.augmentation.weights.cpu().double().numpy()
+        self.candidate_weights_ = weights.copy()
+        self.candidate_errors_ = np.array(
+            [
+                np.sqrt(np.mean(relative_invariance_errors(gram, self._model_basis, span) ** 2))
+                for span in map(orthonormal_span, self._candidates_in_model())
+            ]
         )
 
     def _default_reach(self):
-        # A full turn for compact groups; for boosts and scalings that would
-        # carry points far outside the data, so one unit of parameter instead.
-        return FULL_TURN_EXTENT if self.algebra_.compact else 1.0
+        return _reach_of(self.algebra_.compact)
+
+    def _score(self, X_scaled, reach, n_transforms, random_state):
+        return invariance_score(
+            self._module_outputs,
+            X_scaled,
+            self._to_model(self.discovered_generators_),
+            self.input_rep_,
+            output_rep=self.output_rep_,
+            discrepancy=self._output_discrepancy,
+            reach=reach,
+            n_transforms=n_transforms,
+            random_state=random_state,
+        )
 
     # -- using the fitted model --------------------------------------------------------------
 
@@ -538,16 +708,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         reach = self._default_reach() if reach is None else reach
         check_scalar(reach, "reach", Real, min_val=0)
         check_scalar(n_transforms, "n_transforms", Integral, min_val=1)
-        return invariance_score(
-            self._module_outputs,
-            X_scaled,
-            self.discovered_generators_,
-            self.input_rep_,
-            discrepancy=self._output_discrepancy,
-            reach=reach,
-            n_transforms=n_transforms,
-            random_state=random_state,
-        )
+        return self._score(X_scaled, reach, n_transforms, random_state)
 
     def generator_errors(self, X, generators=None, *, model="fitted"):
         """Relative invariance error of the model along each generator, on ``X``.
@@ -590,10 +751,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         norms = np.linalg.norm(generators.reshape(len(generators), -1), axis=1)
         if np.any(norms == 0):
             raise ValueError("generators must be non-zero: a zero matrix has no direction.")
-        backbone = self._reference_backbone if model == "reference" else self.net_.module_.backbone
-        gram = self._gram(backbone, X_scaled, self.input_rep_, self.generator_space_)
-        unit = generators / norms[:, None, None]
-        return relative_invariance_errors(gram, self.generator_space_, unit)
+        gram = self._fitted_gram(X_scaled, model=model)
+        return relative_invariance_errors(gram, self._model_basis, self._to_model(generators))
 
     def describe_symmetry(self):
         """A plain-text report of the discovered symmetry, for a person to read.

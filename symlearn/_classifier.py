@@ -76,7 +76,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     (3,)
     """
 
-    def _encode_targets(self, y):
+    def _encode_targets(self, y, input_rep):
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
@@ -85,7 +85,8 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
                 f"class ({encoder.classes_[0]!r})."
             )
         self.classes_ = encoder.classes_
-        return encoder.transform(y).astype(np.int64), len(self.classes_)
+        # Class labels do not transform: the task is invariant.
+        return encoder.transform(y).astype(np.int64), len(self.classes_), None
 
     def _criterion(self):
         return nn.CrossEntropyLoss

@@ -11,41 +11,59 @@ from skorch.utils import to_tensor
 from ._data import TensorBatchDataset, collate_batch
 from .exceptions import TrainingDivergedError
 from .metrics import squared_distance
+from .nn import CandidateSymmetries
 
 __all__ = ["SymmetryNet", "squared_difference", "kl_divergence_from_logits"]
 
 
 def squared_difference(reference, moved):
-    """Mean squared difference of two prediction batches (regression)."""
-    return squared_distance(reference, moved).mean()
+    """Per-row mean squared difference of two prediction batches (regression), shape (n,).
+
+    Averaged over outputs, like the ``MSELoss`` it is added to, so the
+    balance between the two does not depend on the number of outputs.
+    """
+    return squared_distance(reference, moved) / reference[0].numel()
 
 
 def kl_divergence_from_logits(reference, moved):
-    """Mean ``KL(p_reference || p_moved)`` of two logit batches (classification)."""
+    """Per-row ``KL(p_reference || p_moved)`` of two logit batches (classification), shape (n,)."""
     log_p = F.log_softmax(reference, dim=-1)
     log_q = F.log_softmax(moved, dim=-1)
-    return (log_p.exp() * (log_p - log_q)).sum(dim=-1).mean()
+    return (log_p.exp() * (log_p - log_q)).sum(dim=-1)
 
 
 class SymmetryNet(NeuralNet):
     """skorch ``NeuralNet`` whose training loss learns a symmetry.
 
-    ``module`` must be a :class:`symlearn.nn.SymmetryModule`. On every
-    training batch the loss is::
+    ``module`` must be a :class:`symlearn.nn.SymmetryModule`. With a
+    learnable :class:`~symlearn.nn.LieAugmentation`, the loss of every
+    training batch is::
 
-        (task(x) + task(g x)) / 2
-        + symmetry_weight * consistency(f(x), f(g x))
+        (task(x, y) + task(g x, g y)) / 2
+        + symmetry_weight * consistency(g f(x), f(g x))
         - current_reach_weight * mean_i log(w_i / max_extent)
         + distinctness_weight * overlap
 
     where ``g x`` are ``n_augmentations`` views transformed by the learned
-    augmentation, ``w_i`` its extents and ``overlap`` in [0, 1] the mean
+    augmentation, ``g y`` and ``g f(x)`` the targets and outputs transformed
+    by ``output_rep`` (left alone when it is ``None``: invariant targets),
+    ``w_i`` its extents and ``overlap`` in [0, 1] the mean
     squared cosine between generators. The reach reward starts
     ``reach_anneal`` times stronger than ``reach_weight`` and decays
     geometrically to ``reach_weight`` at the last epoch: early on, a wide
     reach keeps the search over directions from settling, together with a
     co-adapted backbone, on a non-symmetry at a tiny extent; late, a weak
     reward lets the extents of approximate symmetries shrink.
+    With :class:`~symlearn.nn.CandidateSymmetries` instead, every row is
+    moved by an element of one candidate group and the loss is::
+
+        task(x, y) + symmetry_weight * sum_j lambda_j R_j
+
+    with ``R_j`` the mean consistency of the rows of candidate ``j`` (the
+    soft-equivariance regularizer of Kim et al., measured on sampled group
+    elements) and ``lambda_j`` its tuned weight. The per-candidate residuals
+    are recorded per batch as ``candidate_residuals``.
+
     Validation batches use the task loss on the original inputs only, so
     ``valid_loss`` (and early stopping on it) measures prediction quality.
 
@@ -58,7 +76,7 @@ class SymmetryNet(NeuralNet):
     Parameters
     ----------
     consistency : callable
-        ``consistency(f(x), f(g x))`` returning a scalar tensor.
+        ``consistency(g f(x), f(g x))`` returning one value per row.
     symmetry_weight, reach_weight, distinctness_weight : float
         Weights of the terms above.
     reach_anneal : float
@@ -69,6 +87,9 @@ class SymmetryNet(NeuralNet):
         Epoch at which the reach annealing starts (after a warm-up of the
         backbone alone). While the augmentation has no active generator, a
         training step is a plain step on the task loss.
+    output_rep : symlearn.reps.Rep, default=None
+        How a group element acts on the targets and outputs (equivariance).
+        ``None``: they are invariant.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
@@ -83,6 +104,7 @@ class SymmetryNet(NeuralNet):
         distinctness_weight,
         n_augmentations,
         augmentation_start=0,
+        output_rep=None,
         **kwargs,
     ):
         kwargs.setdefault("dataset", TensorBatchDataset)
@@ -96,6 +118,7 @@ class SymmetryNet(NeuralNet):
         self.distinctness_weight = distinctness_weight
         self.n_augmentations = n_augmentations
         self.augmentation_start = augmentation_start
+        self.output_rep = output_rep
 
     _RECORDED_TERMS = ("train_task_loss", "train_consistency", "reach", "overlap")
 
@@ -126,14 +149,27 @@ class SymmetryNet(NeuralNet):
             self._record_terms(task, task, zero, zero, zero)
             return task
         X = to_tensor(X, device=self.device)
+        if isinstance(augmentation, CandidateSymmetries):
+            return self._candidate_loss(task, X, y_pred, augmentation)
+        return self._augmentation_loss(task, X, y_pred, y_true, augmentation)
+
+    def _transform_outputs(self, g, outputs):
+        """``rho_out(g)`` applied to targets or outputs (unchanged when invariant)."""
+        if self.output_rep is None:
+            return outputs
+        return self.output_rep.act(g.to(outputs.dtype), outputs)
+
+    def _augmentation_loss(self, task, X, y_pred, y_true, augmentation):
         n_views = self.n_augmentations
-        moved_pred = self.infer(augmentation(X, n_views=n_views))
+        g = augmentation.sample(len(X) * n_views)
+        moved_pred = self.infer(augmentation.rep.act(g.to(X.dtype), X.repeat(n_views, 1)))
         if n_views > 1:
             y_true = y_true.repeat(n_views, *([1] * (y_true.ndim - 1)))
             y_pred = y_pred.repeat(n_views, *([1] * (y_pred.ndim - 1)))
 
-        task = 0.5 * (task + self.criterion_(moved_pred, y_true))
-        consistency = self.consistency(y_pred, moved_pred)
+        moved_task = self.criterion_(moved_pred, self._transform_outputs(g, y_true))
+        task = 0.5 * (task + moved_task)
+        consistency = self.consistency(self._transform_outputs(g, y_pred), moved_pred).mean()
         reach = augmentation.reach()
         overlap = augmentation.overlap()
         loss = (
@@ -143,6 +179,22 @@ class SymmetryNet(NeuralNet):
             + self.distinctness_weight * overlap
         )
         self._record_terms(loss, task, consistency, reach, overlap)
+        return loss
+
+    def _candidate_loss(self, task, X, y_pred, candidates):
+        moved, g, which = candidates(X)
+        residual = self.consistency(self._transform_outputs(g, y_pred), self.infer(moved))
+        # Mean residual of each candidate's rows; a candidate with no row in
+        # this batch contributes nothing (and is recorded as nan).
+        counts = torch.bincount(which, minlength=candidates.n_candidates).to(residual.dtype)
+        sums = torch.zeros_like(counts).index_add(0, which, residual)
+        per_candidate = sums / counts.clamp_min(1.0)
+        regularizer = (candidates.weights * per_candidate).sum()
+        loss = task + self.symmetry_weight * regularizer
+        zero = task.new_zeros(())
+        self._record_terms(loss, task, regularizer, zero, zero)
+        recorded = torch.where(counts > 0, per_candidate, torch.nan)
+        self.history.record_batch("candidate_residuals", recorded.detach().tolist())
         return loss
 
     def _record_terms(self, loss, task, consistency, reach, overlap):

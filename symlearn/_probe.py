@@ -15,7 +15,8 @@ class SymmetryProbe(Callback):
     propose : callable
         ``propose(module, X)`` returns the generators (k, d, d) to search,
         given the :class:`~symlearn.nn.SymmetryModule` and the training
-        inputs; ``k = 0`` leaves the augmentation switched off.
+        inputs; ``k = 0`` leaves the augmentation switched off. ``None``
+        means ``propose`` has set up the module itself (candidate symmetries).
     """
 
     def __init__(self, epoch, propose):
@@ -29,5 +30,6 @@ class SymmetryProbe(Callback):
         if len(net.history) != self.epoch:
             return
         generators = self.propose(net.module_, self.X_)
-        net.module_.augmentation.set_generators(generators)
-        net.history.record("proposed_generators", len(generators))
+        if generators is not None:
+            net.module_.augmentation.set_generators(generators)
+        net.history.record("proposed_generators", net.module_.augmentation.n_generators)

@@ -1,13 +1,14 @@
 """The symmetry-discovering regressor."""
 
 import numpy as np
+import torch
 from sklearn.base import RegressorMixin
 from torch import nn
 
 from ._base import BaseSymmetryDiscoverer
 from ._net import squared_difference
 from .metrics import squared_distance
-from .reps import Scalars
+from .reps import Points, Rep, Scalars
 from ._scaling import RepStandardizer
 
 __all__ = ["SymmetryDiscoveringRegressor"]
@@ -162,19 +163,100 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     True
     """
 
+    def __init__(
+        self,
+        *,
+        module=None,
+        input_rep=None,
+        output_rep=None,
+        n_generators="auto",
+        generator_space=None,
+        candidate_generators=None,
+        symmetry_tolerance=0.2,
+        validation_fraction=0.2,
+        symmetry_weight=1.0,
+        reach_weight=0.01,
+        distinctness_weight=1.0,
+        n_augmentations=1,
+        max_epochs=60,
+        batch_size=128,
+        lr=0.01,
+        optimizer=torch.optim.Adam,
+        callbacks=None,
+        train_split=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        # Only the regressor has output_rep: class labels never transform.
+        self.output_rep = output_rep
+        super().__init__(
+            module=module,
+            input_rep=input_rep,
+            n_generators=n_generators,
+            generator_space=generator_space,
+            candidate_generators=candidate_generators,
+            symmetry_tolerance=symmetry_tolerance,
+            validation_fraction=validation_fraction,
+            symmetry_weight=symmetry_weight,
+            reach_weight=reach_weight,
+            distinctness_weight=distinctness_weight,
+            n_augmentations=n_augmentations,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            callbacks=callbacks,
+            train_split=train_split,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            **kwargs,
+        )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
 
-    def _encode_targets(self, y):
+    def _encode_targets(self, y, input_rep):
         y = np.asarray(y, dtype=np.float64)
         self._y_ndim = y.ndim
         y2d = y.reshape(len(y), -1)
         if not np.all(np.isfinite(y2d)):
             raise ValueError("y contains NaN or infinity; remove or impute those rows.")
-        self._target_scaler = RepStandardizer(Scalars(y2d.shape[1])).fit(y2d)
-        return self._target_scaler.transform(y2d).astype(np.float32), y2d.shape[1]
+        output_rep = self._resolve_output_rep(y2d.shape[1], input_rep)
+        self._target_scaler = RepStandardizer(output_rep or Scalars(y2d.shape[1])).fit(y2d)
+        return self._target_scaler.transform(y2d).astype(np.float32), y2d.shape[1], output_rep
+
+    def _resolve_output_rep(self, n_outputs, input_rep):
+        rep = self.output_rep
+        if rep is None:
+            return None
+        if not isinstance(rep, Rep):
+            raise TypeError(
+                f"output_rep must be None or a symlearn.reps representation such as "
+                f"Vectors(2, 3) or Tensor(3, 2); got {rep!r}."
+            )
+        if rep.size != n_outputs:
+            raise ValueError(
+                f"output_rep={rep!r} describes {rep.size} targets, but y has {n_outputs} "
+                f"columns; it must cover every column of y (Scalars for invariant ones)."
+            )
+        if any(isinstance(part, Points) for part in rep.parts()):
+            raise ValueError(
+                f"output_rep={rep!r} has Points; target points would need the input's "
+                f"change of coordinates. Give targets as Vectors relative to a point of "
+                f"the input (e.g. displacements) instead."
+            )
+        if rep.dim is not None and rep.dim != input_rep.dim - input_rep.affine:
+            raise ValueError(
+                f"output_rep={rep!r} acts on R^{rep.dim}, but input_rep={input_rep!r} on "
+                f"R^{input_rep.dim - input_rep.affine}; one group element acts on both, so "
+                f"their dimensions must agree."
+            )
+        return rep
 
     def _criterion(self):
         return nn.MSELoss

@@ -10,6 +10,7 @@ from ._algebra import (
     so_generators,
     so_pq_generators,
 )
+from ._named import aff_basis, affine_embedding, named_generators, translation_generators
 from ._structure import (
     AlgebraIdentity,
     identify_algebra,
@@ -21,6 +22,10 @@ from ._structure import (
 
 __all__ = [
     "AlgebraIdentity",
+    "aff_basis",
+    "affine_embedding",
+    "named_generators",
+    "translation_generators",
     "gl_basis",
     "identify_algebra",
     "invariant_forms",

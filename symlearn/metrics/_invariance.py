@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from ..lie import as_generator_stack
-from ..nn import FULL_TURN_EXTENT, exp_combination
+from ..nn import FULL_TURN_EXTENT, sample_group_elements
 
 __all__ = ["sample_group_elements", "invariance_score", "squared_distance"]
 
@@ -14,44 +14,13 @@ def squared_distance(a, b):
     return (a - b).pow(2).reshape(len(a), -1).sum(dim=1)
 
 
-def sample_group_elements(generators, n_samples, *, reach=FULL_TURN_EXTENT, generator=None):
-    """Random elements ``exp(t sum_i v_i L_i)`` of the group the generators span.
-
-    The direction ``v`` is uniform on the unit sphere of coefficient space
-    and ``t ~ U[-reach, reach]``, so the reach is the same whatever the
-    number of generators: for a unit-norm rotation generator the default
-    reach covers the full circle.
-
-    Parameters
-    ----------
-    generators : torch.Tensor of shape (k, d, d)
-    n_samples : int
-    reach : float, default=FULL_TURN_EXTENT
-    generator : torch.Generator, optional
-        Source of randomness; the global torch RNG is left untouched when given.
-
-    Returns
-    -------
-    torch.Tensor of shape (n_samples, d, d)
-    """
-    k, d, _ = generators.shape
-    options = dict(generator=generator, dtype=generators.dtype, device=generators.device)
-    if k == 0:
-        return torch.eye(d, dtype=generators.dtype, device=generators.device).expand(
-            n_samples, d, d
-        )
-    direction = torch.randn(n_samples, k, **options)
-    direction = direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    magnitude = reach * (2.0 * torch.rand(n_samples, 1, **options) - 1.0)
-    return exp_combination(direction * magnitude, generators)
-
-
 def invariance_score(
     predict,
     X,
     generators,
     rep,
     *,
+    output_rep=None,
     discrepancy=squared_distance,
     reach=FULL_TURN_EXTENT,
     n_transforms=4,
@@ -72,6 +41,10 @@ def invariance_score(
     point. A constant function scores 1. Non-finite outputs on moved points
     count as an unbounded change.
 
+    With ``output_rep``, the score measures equivariance instead: the change
+    is ``D(rho_out(g) f(x), f(g x))``, zero when the outputs transform with
+    the inputs.
+
     Parameters
     ----------
     predict : callable
@@ -82,6 +55,8 @@ def invariance_score(
     generators : array-like of shape (k, d, d)
     rep : symlearn.reps.Rep
         How a ``d x d`` group element acts on a row.
+    output_rep : symlearn.reps.Rep, default=None
+        How it acts on the outputs; ``None`` means they should not change.
     discrepancy : callable, default=squared_distance
         ``D(a, b)`` on two output tensors, one value per row.
     reach : float, default=FULL_TURN_EXTENT
@@ -120,7 +95,8 @@ def invariance_score(
     for _ in range(n_transforms):
         g = sample_group_elements(generators, n, reach=reach, generator=rng)
         moved = outputs(rep.act(g.to(torch.float32), X))
-        change = discrepancy(reference, moved)
+        expected = reference if output_rep is None else output_rep.act(g, reference)
+        change = discrepancy(expected, moved)
         changes.append(torch.nan_to_num(change, nan=np.inf, posinf=np.inf))
     ratio = torch.cat(changes).mean() / baseline
     return float(np.clip(1.0 - ratio.item(), 0.0, 1.0))

@@ -1,6 +1,20 @@
-"""Torch building blocks: the learnable augmentation and the default backbone."""
+"""Torch building blocks: the learnable augmentation, candidate symmetries, the backbone."""
 
-from ._augmentation import FULL_TURN_EXTENT, LieAugmentation, exp_combination
+from ._augmentation import (
+    FULL_TURN_EXTENT,
+    LieAugmentation,
+    exp_combination,
+    sample_group_elements,
+)
+from ._candidates import CandidateSymmetries
 from ._modules import MLP, SymmetryModule
 
-__all__ = ["FULL_TURN_EXTENT", "LieAugmentation", "MLP", "SymmetryModule", "exp_combination"]
+__all__ = [
+    "CandidateSymmetries",
+    "FULL_TURN_EXTENT",
+    "LieAugmentation",
+    "MLP",
+    "SymmetryModule",
+    "exp_combination",
+    "sample_group_elements",
+]

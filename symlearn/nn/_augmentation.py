@@ -5,7 +5,7 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["LieAugmentation", "FULL_TURN_EXTENT", "exp_combination"]
+__all__ = ["LieAugmentation", "FULL_TURN_EXTENT", "exp_combination", "sample_group_elements"]
 
 #: Coefficient reach that turns a unit-Frobenius-norm rotation generator by a
 #: half turn each way, i.e. covers the whole circle. ``J / sqrt(2)`` has unit
@@ -22,6 +22,38 @@ def exp_combination(coefficients, generators):
     generators : torch.Tensor of shape (k, d, d)
     """
     return torch.linalg.matrix_exp(torch.einsum("nk,kij->nij", coefficients, generators))
+
+
+def sample_group_elements(generators, n_samples, *, reach=FULL_TURN_EXTENT, generator=None):
+    """Random elements ``exp(t sum_i v_i L_i)`` of the group the generators span.
+
+    The direction ``v`` is uniform on the unit sphere of coefficient space
+    and ``t ~ U[-reach, reach]``, so the reach is the same whatever the
+    number of generators: for a unit-norm rotation generator the default
+    reach covers the full circle.
+
+    Parameters
+    ----------
+    generators : torch.Tensor of shape (k, d, d)
+    n_samples : int
+    reach : float or torch.Tensor of shape (n_samples,), default=FULL_TURN_EXTENT
+    generator : torch.Generator, optional
+        Source of randomness; the global torch RNG is left untouched when given.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_samples, d, d)
+    """
+    k, d, _ = generators.shape
+    options = dict(generator=generator, dtype=generators.dtype, device=generators.device)
+    if k == 0:
+        return torch.eye(d, dtype=generators.dtype, device=generators.device).expand(
+            n_samples, d, d
+        )
+    direction = torch.randn(n_samples, k, **options)
+    direction = direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    unit = 2.0 * torch.rand(n_samples, **options) - 1.0
+    return exp_combination(direction * (reach * unit)[:, None], generators)
 
 
 class LieAugmentation(nn.Module):
@@ -160,6 +192,17 @@ class LieAugmentation(nn.Module):
         """``exp(sum_i t_i L_i)`` for each row of coefficients, shape (n, d, d)."""
         return exp_combination(coefficients, self.generators())
 
+    def sample(self, n_samples):
+        """``n_samples`` random group elements, shape (n_samples, d, d).
+
+        The identity when no generator is active.
+        """
+        if self.n_generators == 0:
+            d = self.raw_generators.shape[-1]
+            eye = torch.eye(d, dtype=self.raw_generators.dtype, device=self.raw_generators.device)
+            return eye.expand(n_samples, d, d)
+        return self.group_elements(self.sample_coefficients(n_samples))
+
     def forward(self, x, n_views=1):
         """Transform ``n_views`` independently sampled copies of ``x``.
 
@@ -173,11 +216,8 @@ class LieAugmentation(nn.Module):
         torch.Tensor of shape (n_views * n, n_features)
             View ``v`` of sample ``i`` is row ``v * n + i``.
         """
-        repeated = x.repeat(n_views, 1) if n_views > 1 else x
-        if self.n_generators == 0:
-            return repeated.clone()
-        g = self.group_elements(self.sample_coefficients(repeated.shape[0]))
-        return self.rep.act(g.to(x.dtype), repeated)
+        repeated = x.repeat(n_views, 1)
+        return self.rep.act(self.sample(repeated.shape[0]).to(x.dtype), repeated)
 
     def reach(self):
         """Mean extent as a fraction of ``max_extent``, in [0, 1]."""

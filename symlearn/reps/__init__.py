@@ -1,5 +1,5 @@
-"""Representations: how generators of the base space act on rows of ``X``."""
+"""Representations: how generators of the base space act on rows of ``X`` and ``y``."""
 
-from ._reps import DirectSum, Rep, Scalars, Vectors
+from ._reps import DirectSum, Points, Rep, Scalars, Tensor, Vectors
 
-__all__ = ["DirectSum", "Rep", "Scalars", "Vectors"]
+__all__ = ["DirectSum", "Points", "Rep", "Scalars", "Tensor", "Vectors"]

@@ -1,19 +1,28 @@
-"""Representations: how a ``d x d`` generator of the base space acts on a row.
+"""Representations: how a ``d x d`` group element acts on a row of features.
 
-A row of ``X`` is a flat feature vector. A representation says how the group
-element ``g = exp(sum_i t_i L_i)``, a ``d x d`` matrix acting on the base
-space R^d, transforms that row. Primitive representations are
+A row of ``X`` (or ``y``) is a flat feature vector. A representation says
+how a group element ``g = exp(sum_i t_i L_i)``, a ``d x d`` matrix acting on
+the base space, transforms that row. The primitive representations are
 
 * :class:`Scalars` -- features left unchanged by every ``g``;
 * :class:`Vectors` -- ``n`` stacked ``d``-vectors, each multiplied by ``g``
-  (the action ``I_n (x) g`` on the flat row).
+  (the action ``I_n (x) g`` on the flat row);
+* :class:`Tensor` -- one tensor of order ``k`` over R^d, flattened row-major,
+  with ``g`` acting on every index (``g (x) g`` for ``k = 2``, i.e.
+  ``T -> g T g^T``);
+* :class:`Points` -- ``n`` stacked points of R^d under *affine* maps
+  ``x -> A x + b``. The group elements are then ``(d+1) x (d+1)``
+  homogeneous matrices ``[[A, b], [0, 1]]`` and their generators
+  ``[[A, b], [0, 0]]`` live in the affine algebra ``aff(d)``; in a sum
+  with points, vectors and tensors (directions, velocities, ...) feel only
+  the linear part ``A``.
 
 Primitive representations combine with ``+`` into a :class:`DirectSum`, whose
 features are the features of its parts, concatenated in order.
 
 The action is computed batched in torch (one ``g`` per row) without building
 the ``n_features x n_features`` matrix; :meth:`Rep.group_matrix` and
-:meth:`Rep.algebra_matrix` build that matrix explicitly when it is needed.
+:meth:`Rep.algebra_matrix` build that matrix for linear representations.
 """
 
 from abc import ABC, abstractmethod
@@ -22,7 +31,7 @@ from numbers import Integral
 import numpy as np
 import torch
 
-__all__ = ["Rep", "Scalars", "Vectors", "DirectSum"]
+__all__ = ["Rep", "Scalars", "Vectors", "Tensor", "Points", "DirectSum"]
 
 
 def _check_count(value, name):
@@ -31,22 +40,35 @@ def _check_count(value, name):
     return int(value)
 
 
+def _linear_part(m, dim):
+    """The ``dim x dim`` block of ``m`` that acts on directions.
+
+    A homogeneous ``(dim+1) x (dim+1)`` affine element acts on directions
+    (vectors, tensors) by its linear block; the translation is for points.
+    """
+    return m[..., :dim, :dim] if m.shape[-1] == dim + 1 else m
+
+
 class Rep(ABC):
-    """Base class of representations of ``GL(d)`` on flat feature rows.
+    """Base class of representations on flat feature rows.
 
     Subclasses define :attr:`size`, :attr:`dim`, :meth:`parts` and the
-    batched action :meth:`act`.
+    batched action :meth:`act`; linear primitive parts also define the
+    blocks of the explicit matrices (``_group_block``, ``_algebra_block``).
     """
+
+    #: Whether the group acts by affine maps (translations included).
+    affine = False
 
     @property
     @abstractmethod
     def size(self):
-        """Number of features (columns of ``X``) the representation covers."""
+        """Number of features (columns) the representation covers."""
 
     @property
     @abstractmethod
     def dim(self):
-        """Dimension ``d`` of the base space, or ``None`` if nothing moves."""
+        """Size ``d`` of the ``d x d`` group elements, or ``None`` if nothing moves."""
 
     @abstractmethod
     def parts(self):
@@ -68,17 +90,38 @@ class Rep(ABC):
         torch.Tensor of shape (n, size)
         """
 
+    def tangent(self, generators, x):
+        """Infinitesimal action: ``d/dt act(exp(t L), x)`` at ``t = 0``.
+
+        Parameters
+        ----------
+        generators : torch.Tensor of shape (k, d, d)
+        x : torch.Tensor of shape (n, size)
+
+        Returns
+        -------
+        torch.Tensor of shape (n, k, size)
+        """
+        pieces = [
+            part._part_tangent(generators, x[:, where]) for where, part in self.feature_slices()
+        ]
+        return torch.cat(pieces, dim=2)
+
+    def _part_tangent(self, generators, x):
+        # Linear parts: the algebra block applied to the row.
+        blocks = torch.stack([self._algebra_block(L) for L in generators])
+        return torch.einsum("kfg,ng->nkf", blocks.to(x.dtype), x)
+
     def _block_matrix(self, m, *, group):
         """Explicit (size, size) matrix of ``m`` acting as a group or algebra element."""
-        blocks = []
-        for part in self.parts():
-            if isinstance(part, Scalars):
-                eye = torch.eye(part.size, dtype=m.dtype, device=m.device)
-                blocks.append(eye if group else torch.zeros_like(eye))
-            else:
-                eye = torch.eye(part.n, dtype=m.dtype, device=m.device)
-                blocks.append(torch.kron(eye, m))
-        return torch.block_diag(*blocks)
+        if self.affine:
+            raise ValueError(
+                f"{self!r} acts by affine maps, which are not matrices on the row; "
+                f"use act() and tangent() instead."
+            )
+        return torch.block_diag(
+            *[part._group_block(m) if group else part._algebra_block(m) for part in self.parts()]
+        )
 
     def _as_matrix_input(self, m, name):
         is_numpy = not isinstance(m, torch.Tensor)
@@ -111,8 +154,9 @@ class Rep(ABC):
     def algebra_matrix(self, generator):
         """Matrix ``d rho(L)`` of the Lie-algebra action, shape (size, size).
 
-        ``Scalars`` blocks are zero and ``Vectors(n, d)`` blocks are
-        ``I_n (x) L``, so that ``exp(t d rho(L)) == rho(exp(t L))``.
+        ``Scalars`` blocks are zero, ``Vectors(n, d)`` blocks ``I_n (x) L``
+        and order-2 ``Tensor`` blocks ``L (x) I + I (x) L``, so that
+        ``exp(t d rho(L)) == rho(exp(t L))``.
 
         Parameters
         ----------
@@ -178,6 +222,15 @@ class Scalars(Rep):
     def act(self, g, x):
         return x
 
+    def _part_tangent(self, generators, x):
+        return x.new_zeros(x.shape[0], len(generators), self.n)
+
+    def _group_block(self, m):
+        return torch.eye(self.n, dtype=m.dtype, device=m.device)
+
+    def _algebra_block(self, m):
+        return torch.zeros(self.n, self.n, dtype=m.dtype, device=m.device)
+
     def __eq__(self, other):
         return type(other) is Scalars and other.n == self.n
 
@@ -224,10 +277,17 @@ class Vectors(Rep):
         return [self]
 
     def act(self, g, x):
+        g = _linear_part(g, self.vector_dim)
         vectors = x.reshape(x.shape[0], self.n, self.vector_dim)
         # (n, k, d) @ (n, d, d)^T: every vector of a row meets that row's g.
         moved = vectors @ g.transpose(-1, -2)
         return moved.reshape(x.shape[0], self.size)
+
+    def _group_block(self, m):
+        m = _linear_part(m, self.vector_dim)
+        return torch.kron(torch.eye(self.n, dtype=m.dtype, device=m.device), m)
+
+    _algebra_block = _group_block
 
     def __eq__(self, other):
         return (
@@ -242,11 +302,161 @@ class Vectors(Rep):
         return f"Vectors({self.n}, {self.vector_dim})"
 
 
+class Tensor(Rep):
+    """One tensor of order ``order`` over R^dim, flattened row-major.
+
+    A group element ``g`` acts on every index: for ``order=2`` the ``dim x
+    dim`` matrix ``T`` (features ``T_11, T_12, ..., T_dd``) becomes ``g T
+    g^T``, the action ``g (x) g`` on the flat row, and a generator ``L``
+    acts as ``L (x) I + I (x) L``. An inertia or stress tensor transforms
+    this way under rotations.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension of the base space.
+    order : int, default=2
+        Number of indices. ``order=1`` is the same action as ``Vectors(1, dim)``.
+
+    Examples
+    --------
+    >>> rep = Tensor(3)
+    >>> rep.size, rep.dim
+    (9, 3)
+    """
+
+    def __init__(self, dim, order=2):
+        self.tensor_dim = _check_count(dim, "Tensor: dim")
+        self.order = _check_count(order, "Tensor: order")
+
+    @property
+    def size(self):
+        return self.tensor_dim**self.order
+
+    @property
+    def dim(self):
+        return self.tensor_dim
+
+    def parts(self):
+        return [self]
+
+    def act(self, g, x):
+        d, n = self.tensor_dim, x.shape[0]
+        g = _linear_part(g, d)
+        tensor = x.reshape(n, *([d] * self.order))
+        for axis in range(1, self.order + 1):
+            # Bring one index last, contract it with g, put it back.
+            moved = tensor.movedim(axis, -1)
+            shape = moved.shape
+            moved = (moved.reshape(n, -1, d) @ g.transpose(-1, -2)).reshape(shape)
+            tensor = moved.movedim(-1, axis)
+        return tensor.reshape(n, self.size)
+
+    def _group_block(self, m):
+        m = _linear_part(m, self.tensor_dim)
+        block = m
+        for _ in range(self.order - 1):
+            block = torch.kron(block, m)
+        return block
+
+    def _algebra_block(self, m):
+        m = _linear_part(m, self.tensor_dim)
+        eye = torch.eye(self.tensor_dim, dtype=m.dtype, device=m.device)
+        total = 0
+        for position in range(self.order):
+            term = torch.ones(1, 1, dtype=m.dtype, device=m.device)
+            for index in range(self.order):
+                term = torch.kron(term, m if index == position else eye)
+            total = total + term
+        return total
+
+    def __eq__(self, other):
+        return (
+            type(other) is Tensor
+            and other.tensor_dim == self.tensor_dim
+            and other.order == self.order
+        )
+
+    __hash__ = Rep.__hash__
+
+    def __repr__(self):
+        return f"Tensor({self.tensor_dim}, order={self.order})"
+
+
+class Points(Rep):
+    """``n`` stacked points of R^dim under affine maps ``x -> A x + b``.
+
+    Features are laid out like :class:`Vectors` (one point after another).
+    Group elements and generators are ``(dim+1) x (dim+1)`` homogeneous
+    matrices: ``g = [[A, b], [0, 1]]`` moves a point to ``A x + b`` and a
+    generator ``[[A, b], [0, 0]]`` of ``aff(dim)`` has the tangent
+    ``A x + b``. So translations (and Euclidean motions, ``E(dim)``) are
+    symmetries that can be found or tested, unlike with ``Vectors``, which
+    a translation never moves. Only the first ``dim`` rows of ``g`` are read;
+    the search space of a representation with points is ``aff(dim)``.
+
+    Parameters
+    ----------
+    n : int
+        Number of points per row.
+    dim : int
+        Dimension of the space the points live in.
+
+    Examples
+    --------
+    >>> rep = Points(3, 2)
+    >>> rep.size, rep.dim
+    (6, 3)
+    """
+
+    affine = True
+
+    def __init__(self, n, dim):
+        self.n = _check_count(n, "Points: n")
+        self.point_dim = _check_count(dim, "Points: dim")
+
+    @property
+    def size(self):
+        return self.n * self.point_dim
+
+    @property
+    def dim(self):
+        return self.point_dim + 1
+
+    def parts(self):
+        return [self]
+
+    def act(self, g, x):
+        d = self.point_dim
+        points = x.reshape(x.shape[0], self.n, d)
+        linear, shift = g[..., :d, :d], g[..., :d, d]
+        moved = points @ linear.transpose(-1, -2) + shift.unsqueeze(-2)
+        return moved.reshape(x.shape[0], self.size)
+
+    def _part_tangent(self, generators, x):
+        d = self.point_dim
+        points = x.reshape(x.shape[0], self.n, d)
+        linear = generators[:, :d, :d].to(x.dtype)
+        shift = generators[:, :d, d].to(x.dtype)
+        moved = torch.einsum("kfg,npg->nkpf", linear, points) + shift[None, :, None, :]
+        return moved.reshape(x.shape[0], len(generators), self.size)
+
+    def __eq__(self, other):
+        return type(other) is Points and other.n == self.n and other.point_dim == self.point_dim
+
+    __hash__ = Rep.__hash__
+
+    def __repr__(self):
+        return f"Points({self.n}, {self.point_dim})"
+
+
 class DirectSum(Rep):
     """Concatenation of representations; built with ``+``.
 
-    All parts that move (every :class:`Vectors` part) must share one base
-    dimension, since a single ``d x d`` generator acts on all of them.
+    A single ``d x d`` generator acts on all parts, so all moving parts
+    must share one base dimension. With :class:`Points` in the sum the
+    generators are ``(d+1) x (d+1)`` affine matrices, and vectors and
+    tensors of dimension ``d`` feel only their linear part.
 
     Parameters
     ----------
@@ -260,6 +470,8 @@ class DirectSum(Rep):
     Vectors(2, 3) + Scalars(1)
     >>> rep.size
     7
+    >>> (Points(2, 3) + Vectors(2, 3)).dim
+    4
     """
 
     def __init__(self, *parts):
@@ -272,14 +484,20 @@ class DirectSum(Rep):
                     f"DirectSum parts must be symlearn.reps objects; got {part!r}."
                 )
             flat.extend(part.parts())
-        dims = {part.dim for part in flat if part.dim is not None}
-        if len(dims) > 1:
+        # The dimension of the space the parts live in (points: without the
+        # homogeneous coordinate).
+        spaces = {part.dim - part.affine for part in flat if part.dim is not None}
+        if len(spaces) > 1:
             raise ValueError(
-                f"All vector parts of a direct sum must have the same dimension, "
-                f"because one d x d generator acts on all of them; got dimensions "
-                f"{sorted(dims)} in {' + '.join(map(repr, flat))}."
+                f"All vector, tensor and point parts of a direct sum must have the same "
+                f"dimension, because one d x d generator acts on all of them; got "
+                f"dimensions {sorted(spaces)} in {' + '.join(map(repr, flat))}."
             )
         self._parts = flat
+
+    @property
+    def affine(self):
+        return any(part.affine for part in self._parts)
 
     @property
     def size(self):
@@ -288,7 +506,7 @@ class DirectSum(Rep):
     @property
     def dim(self):
         dims = [part.dim for part in self._parts if part.dim is not None]
-        return dims[0] if dims else None
+        return max(dims) if dims else None
 
     def parts(self):
         return list(self._parts)
