@@ -56,6 +56,13 @@ WARMUP_FRACTION = 1 / 3
 #: the final test on held-out rows decides which are kept.
 PROBE_TOLERANCE_FACTOR = 3.0
 
+#: Seeded directions already within the tolerance start at this fraction of
+#: the largest extent: the warmed-up model is nearly symmetric along them, so
+#: a wide start is safe, and it saves the many epochs the reach would
+#: otherwise take to grow (which an equivariant task, whose outputs must turn
+#: with the inputs, needs most).
+SEEDED_EXTENT_FRACTION = 0.5
+
 #: At most this many training rows are used by the probe.
 PROBE_MAX_ROWS = 1000
 
@@ -543,26 +550,34 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         )
 
     def _propose_generators(self, module, X_scaled, *, rep, basis, output_rep):
-        """Directions the warmed-up backbone is (nearly) symmetric under, for the search.
+        """Seed the search with the directions the warmed-up backbone is (nearly) symmetric under.
 
         The warmed-up backbone is kept as the reference model: it never saw
         the augmentation, so it rates how symmetric the *data* is along a
         direction without the bias of a model trained to be symmetric.
-        With ``symmetry_weight=0`` nothing is proposed (a plain fit); with
+        Directions already within ``symmetry_tolerance`` start at a wide
+        extent, approximate ones at a narrow one, so that the augmentation
+        does not impose them before the data has had its say. With
+        ``symmetry_weight=0`` nothing is switched on (a plain fit); with
         candidates, their regularizers are switched on instead.
         """
         self._reference_backbone = copy.deepcopy(module.backbone)
+        augmentation = module.augmentation
         if self.symmetry_weight == 0:
-            return np.zeros((0, *basis.shape[1:]))
-        if isinstance(module.augmentation, CandidateSymmetries):
-            module.augmentation.enable()
-            return None
+            return
+        if isinstance(augmentation, CandidateSymmetries):
+            augmentation.enable()
+            return
         rows = X_scaled[: min(len(X_scaled), PROBE_MAX_ROWS)]
         gram = self._gram(module.backbone, rows, rep, basis, output_rep)
         errors, directions = symmetry_spectrum(gram, basis)
         if self.n_generators == "auto":
-            return directions[errors < PROBE_TOLERANCE_FACTOR * self.symmetry_tolerance]
-        return directions[: self.n_generators]
+            chosen = errors < PROBE_TOLERANCE_FACTOR * self.symmetry_tolerance
+        else:
+            chosen = np.arange(len(errors)) < self.n_generators
+        wide = SEEDED_EXTENT_FRACTION * augmentation.max_extent
+        extents = np.where(errors[chosen] < self.symmetry_tolerance, wide, augmentation.initial_extent)
+        augmentation.set_generators(directions[chosen], extents=extents)
 
     def _learned_generators(self, gram):
         """The generators training produced and how far each reaches, model coordinates.

@@ -1,4 +1,4 @@
-"""The callback that ends the warm-up by proposing directions to search."""
+"""The callback that ends the warm-up by setting up the symmetry search."""
 
 from skorch.callbacks import Callback
 
@@ -6,17 +6,18 @@ __all__ = ["SymmetryProbe"]
 
 
 class SymmetryProbe(Callback):
-    """After ``epoch`` warm-up epochs, seed the augmentation with proposed generators.
+    """After ``epoch`` warm-up epochs, let ``propose`` seed the symmetry search.
 
     Parameters
     ----------
     epoch : int
         Number of epochs the backbone trains alone first.
     propose : callable
-        ``propose(module, X)`` returns the generators (k, d, d) to search,
-        given the :class:`~symlearn.nn.SymmetryModule` and the training
-        inputs; ``k = 0`` leaves the augmentation switched off. ``None``
-        means ``propose`` has set up the module itself (candidate symmetries).
+        ``propose(module, X)``, given the :class:`~symlearn.nn.SymmetryModule`
+        and the training inputs, probes the warmed-up backbone and switches
+        on the augmentation (or the candidate regularizers) accordingly. The
+        number of generators then in use is recorded in the history as
+        ``proposed_generators``.
     """
 
     def __init__(self, epoch, propose):
@@ -29,7 +30,5 @@ class SymmetryProbe(Callback):
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) != self.epoch:
             return
-        generators = self.propose(net.module_, self.X_)
-        if generators is not None:
-            net.module_.augmentation.set_generators(generators)
+        self.propose(net.module_, self.X_)
         net.history.record("proposed_generators", net.module_.augmentation.n_generators)

@@ -1,5 +1,6 @@
-"""Synthetic data sets with known symmetries; each returns ``X, y, generators``."""
+"""Synthetic data sets with known (or no) symmetries; each returns ``X, y, generators``."""
 
+from ._equivariant import make_inertia_tensor_regression, make_two_body_trajectories
 from ._invariant import (
     make_asymmetric_regression,
     make_broken_rotation_regression,
@@ -9,13 +10,17 @@ from ._invariant import (
     make_ring_classification,
     make_rotation_invariant_regression,
 )
+from ._transform import transform_dataset
 
 __all__ = [
     "make_asymmetric_regression",
     "make_broken_rotation_regression",
+    "make_inertia_tensor_regression",
     "make_inner_product_regression",
     "make_lorentz_invariant_regression",
     "make_pairwise_distance_regression",
     "make_ring_classification",
     "make_rotation_invariant_regression",
+    "make_two_body_trajectories",
+    "transform_dataset",
 ]

@@ -160,11 +160,18 @@ class LieAugmentation(nn.Module):
         return self.max_extent * torch.sigmoid(self.extent_logits[self.active])
 
     @torch.no_grad()
-    def set_generators(self, generators):
+    def set_generators(self, generators, *, extents=None):
         """Restart the search from ``generators`` (k, d, d); the rest are switched off.
 
-        Their extents are reset to ``initial_extent``. Used to seed the search
-        with the directions a probe of the trained backbone proposes.
+        Used to seed the search with the directions a probe of the trained
+        backbone proposes.
+
+        Parameters
+        ----------
+        generators : array-like of shape (k, d, d)
+        extents : array-like of shape (k,), optional
+            Their starting extents, in ``(0, max_extent)``; ``None`` starts
+            them all at ``initial_extent``.
         """
         generators = torch.as_tensor(generators, dtype=self.raw_generators.dtype)
         k = len(generators)
@@ -172,8 +179,13 @@ class LieAugmentation(nn.Module):
             raise ValueError(
                 f"{k} generators do not fit in {len(self.raw_generators)} slots."
             )
+        if extents is None:
+            extents = torch.full((k,), self.initial_extent)
+        fraction = torch.as_tensor(extents, dtype=self.extent_logits.dtype) / self.max_extent
+        if k and not bool(((fraction > 0) & (fraction < 1)).all()):
+            raise ValueError(f"extents must lie in (0, max_extent={self.max_extent}).")
         self.raw_generators[:k] = generators.to(self.raw_generators.device)
-        self.extent_logits[:k] = self._initial_logit()
+        self.extent_logits[:k] = torch.logit(fraction).to(self.extent_logits.device)
         self.active.zero_()
         self.active[:k] = True
 

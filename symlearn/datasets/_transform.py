@@ -1,0 +1,78 @@
+"""Moving whole data sets by random elements of a known group."""
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from ..lie import as_generator_stack, identify_algebra, normalize_generators
+from ..nn import FULL_TURN_EXTENT, sample_group_elements
+
+__all__ = ["transform_dataset"]
+
+
+def transform_dataset(
+    X,
+    y,
+    generators,
+    *,
+    input_rep,
+    output_rep=None,
+    reach=None,
+    n_copies=1,
+    random_state=None,
+):
+    """Copies of ``(X, y)`` moved by random elements of the group ``generators`` span.
+
+    Each copy of each row gets its own ``g = exp(t v . L)`` (``v`` a random
+    unit direction in the span of the unit-norm generators, ``t ~ U[-reach,
+    reach]``), applied to ``x`` through ``input_rep`` and to ``y`` through
+    ``output_rep`` (``y`` is left alone when it is ``None``: an invariant
+    target). Use it to train a model with a *known* symmetry as data
+    augmentation (the usual baseline), or to build a test set rotated away
+    from the training data.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    generators : array-like of shape (k, d, d)
+    input_rep : symlearn.reps.Rep
+    output_rep : symlearn.reps.Rep, default=None
+    reach : float, default=None
+        ``None`` reaches a full turn for a compact group (``pi * sqrt(2)``
+        for unit-norm rotation generators) and 1 otherwise.
+    n_copies : int, default=1
+        Number of moved copies of every row.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X_moved : ndarray of shape (n_copies * n_samples, n_features)
+    y_moved : ndarray of shape (n_copies * n_samples, ...)
+        Copy ``c`` of row ``i`` is row ``c * n_samples + i``.
+
+    Examples
+    --------
+    >>> from symlearn.datasets import make_rotation_invariant_regression
+    >>> from symlearn.reps import Vectors
+    >>> X, y, truth = make_rotation_invariant_regression(10, random_state=0)
+    >>> X2, y2 = transform_dataset(X, y, truth, input_rep=Vectors(1, 2), n_copies=3)
+    >>> X2.shape, bool(np.allclose(np.linalg.norm(X2[:10], axis=1), np.linalg.norm(X, axis=1)))
+    ((30, 2), True)
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    generators = normalize_generators(as_generator_stack(generators))
+    if reach is None:
+        reach = FULL_TURN_EXTENT if identify_algebra(generators).compact else 1.0
+    seed = check_random_state(random_state).randint(2**31 - 1)
+    rng = torch.Generator().manual_seed(int(seed))
+    X_rows = torch.as_tensor(np.tile(X, (n_copies, 1)))
+    y_rows = torch.as_tensor(np.tile(y.reshape(len(y), -1), (n_copies, 1)))
+    g = sample_group_elements(
+        torch.as_tensor(generators), len(X_rows), reach=reach, generator=rng
+    )
+    X_moved = input_rep.act(g, X_rows).numpy()
+    y_moved = y_rows if output_rep is None else output_rep.act(g, y_rows)
+    y_moved = np.asarray(y_moved).reshape(n_copies * len(y), *y.shape[1:])
+    return X_moved, y_moved
