@@ -655,17 +655,34 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         )
 
     def _default_reach(self):
-        return _reach_of(self.algebra_.compact)
+        """Reach of each discovered generator for :meth:`symmetry_score`, shape (k,).
+
+        A full turn for rotation-like generators (their one-parameter group
+        is compact); for boosts, scalings and translations, whose groups are
+        unbounded, as far as the learned augmentation reached along them, at
+        most one unit: beyond the data the model has nothing to be symmetric on.
+        """
+        d = self.input_rep_.dim - self.input_rep_.affine
+        linear = self.discovered_generators_[:, :d, :d]
+        norms = np.linalg.norm(linear, axis=(1, 2))
+        asymmetry = np.linalg.norm(linear + linear.transpose(0, 2, 1), axis=(1, 2))
+        rotation_like = (norms > 0.1) & (asymmetry <= 0.1 * np.maximum(norms, 1e-12))
+        return np.where(
+            rotation_like, FULL_TURN_EXTENT, np.minimum(self.generator_strengths_, 1.0)
+        )
 
     def _score(self, X_scaled, reach, n_transforms, random_state):
+        # Scaling each unit generator by its reach and sampling with reach 1
+        # gives every generator its own range.
+        reach = np.broadcast_to(np.asarray(reach, dtype=float), (self.n_generators_,))
         return invariance_score(
             self._module_outputs,
             X_scaled,
-            self._to_model(self.discovered_generators_),
+            self._to_model(self.discovered_generators_) * reach[:, None, None],
             self.input_rep_,
             output_rep=self.output_rep_,
             discrepancy=self._output_discrepancy,
-            reach=reach,
+            reach=1.0,
             n_transforms=n_transforms,
             random_state=random_state,
         )
@@ -682,24 +699,27 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         return self.net_.forward(torch.as_tensor(X_scaled)).double()
 
     def symmetry_score(self, X, y=None, *, reach=None, n_transforms=4, random_state=0):
-        """How unchanged the fitted model is under the discovered group, in [0, 1].
+        """How symmetric the fitted model is under the discovered group, in [0, 1].
 
-        Every row of ``X`` is moved by random elements ``g = exp(t v . L)`` of
-        the group spanned by ``discovered_generators_``: ``v`` a random unit
-        direction in their span and ``t ~ U[-reach, reach]``. The reach is
-        fixed, not the learned extents, so a collapsed augmentation cannot
-        score well; the default ``reach = pi * sqrt(2)`` turns a unit-norm
-        rotation generator by up to a half turn each way (the full circle).
-        The score is::
+        Every row of ``X`` is moved by random elements ``g = exp(t sum_i v_i
+        r_i L_i)`` of the group spanned by ``discovered_generators_``: ``v`` a
+        random unit direction, ``t ~ U[-1, 1]`` and ``r_i`` the reach of
+        generator ``L_i``. By default a rotation-like generator reaches a
+        full turn (``pi * sqrt(2)`` for a unit-norm rotation generator), so a
+        collapsed augmentation cannot score well, while a generator of an
+        unbounded group (boost, scaling, translation) reaches as far as the
+        learned augmentation did, at most one unit. The score is::
 
-            1 - mean D(f(x), f(g x)) / mean D(f(x), f(x'))
+            1 - mean D(g . f(x), f(g x)) / mean D(f(x), f(x'))
 
-        clipped to [0, 1], where ``x'`` is another random row of ``X`` and
-        ``D`` compares predictions (squared error of the regression outputs;
-        total-variation distance of the predicted class probabilities). So 1
-        means the predictions are exactly invariant and 0 means moving a
-        point along the group changes its prediction as much as replacing
-        it by an unrelated point.
+        clipped to [0, 1], where ``x'`` is another random row of ``X``,
+        ``g . f(x)`` is ``f(x)`` moved by ``output_rep_`` (unchanged for an
+        invariant target) and ``D`` compares predictions (squared error of
+        the regression outputs; total-variation distance of the predicted
+        class probabilities). So 1 means the predictions are exactly
+        invariant (or equivariant) and 0 means moving a point along the
+        group changes its prediction as much as replacing it by an unrelated
+        point.
 
         Parameters
         ----------
@@ -708,8 +728,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         y : None
             Ignored; present so the method can serve as a scorer.
         reach : float, default=None
-            Range of the group coefficient ``t`` for unit-norm generators;
-            ``None`` picks the default described above.
+            One reach for every unit-norm generator instead of the defaults
+            described above.
         n_transforms : int, default=4
             Random group elements drawn per row.
         random_state : int, default=0
@@ -720,8 +740,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         score : float
         """
         X_scaled = self._scaled_inputs(X)
-        reach = self._default_reach() if reach is None else reach
-        check_scalar(reach, "reach", Real, min_val=0)
+        if reach is None:
+            reach = self._default_reach()
+        else:
+            check_scalar(reach, "reach", Real, min_val=0)
         check_scalar(n_transforms, "n_transforms", Integral, min_val=1)
         return self._score(X_scaled, reach, n_transforms, random_state)
 
