@@ -66,9 +66,8 @@ SEEDED_EXTENT_FRACTION = 0.5
 #: At most this many training rows are used by the probe.
 PROBE_MAX_ROWS = 1000
 
-#: Candidate weights: residuals (mean squared change of the standardized
-#: outputs) below this floor count as equally exact.
-CANDIDATE_FLOOR = 0.01
+#: Candidate weights: relative residuals below this floor count as equally exact.
+CANDIDATE_FLOOR = 0.02
 
 #: Keyword prefixes routed to the backbone (``module__``) or to skorch.
 SKORCH_PREFIXES = (

@@ -1,6 +1,5 @@
 """skorch callbacks shipped with symlearn, one concern each."""
 
-import numpy as np
 import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
@@ -11,49 +10,47 @@ __all__ = ["CandidateWeighting", "EpochProgressBar"]
 class CandidateWeighting(Callback):
     """Tune the weight of each candidate symmetry from how well it is satisfied.
 
-    After every epoch in which the candidate regularizers were on, the mean
-    residual ``R_j`` of each candidate over that epoch's training batches
-    sets its weight (Kim et al., ICML 2023, made non-compounding)::
+    At the end of every epoch in which the candidate regularizers are on
+    (the first being the last warm-up epoch, when the model has not yet been
+    pushed towards any candidate), the relative residual ``R_j`` of each
+    candidate is measured on up to ``max_rows`` training rows and sets its
+    weight (Kim et al., ICML 2023, in a non-compounding form)::
 
         lambda_j = ((min_k R_k + floor) / (R_j + floor)) ** power
 
-    so the best-satisfied candidate keeps weight 1 and one whose regularizer
-    stays far above the best is down-weighted. A broken candidate then
-    stops fighting the data, its residual grows, and its weight falls
-    further; exact candidates, whose residuals all sit near zero, stay
-    comparable because of the ``floor``.
-
-    The net must record a list of per-candidate residuals per training batch
-    under ``"candidate_residuals"`` (``nan`` for a candidate with no row in
-    the batch), as :class:`~symlearn._net.SymmetryNet` does. The epoch means
-    and the new weights go into the history as ``candidate_residuals`` and
-    ``candidate_weights``.
+    The best-satisfied candidate keeps weight 1; one whose residual stays
+    far above the best is down-weighted, stops fighting the data, and its
+    residual stays high. Exact candidates, whose residuals all sit near
+    zero, stay comparable because of the ``floor``. The residuals and weights
+    go into the history as ``candidate_residuals`` and ``candidate_weights``.
 
     Parameters
     ----------
-    power : float, default=1.0
-        Sharpness of the down-weighting.
-    floor : float, default=0.01
-        Residual (relative to the output variance) below which differences
-        between candidates no longer count.
+    power : float, default=2.0
+        Sharpness of the down-weighting. Kim et al. divide repeatedly, which
+        compounds; recomputing from the current residuals instead needs a
+        power above 1 for a broken candidate's weight to stay down.
+    floor : float, default=0.02
+        Relative residual below which differences between candidates do
+        not count.
+    max_rows : int, default=1000
+        Training rows the residuals are measured on.
     """
 
-    def __init__(self, power=1.0, floor=0.01):
+    def __init__(self, power=2.0, floor=0.02, max_rows=1000):
         self.power = power
         self.floor = floor
+        self.max_rows = max_rows
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.X_ = X[: self.max_rows]
 
     def on_epoch_end(self, net, **kwargs):
-        batches = [
-            batch["candidate_residuals"]
-            for batch in net.history[-1, "batches"]
-            if "candidate_residuals" in batch
-        ]
-        if not batches:
-            return
-        residuals = np.nanmean(np.asarray(batches, dtype=float), axis=0)
-        residuals = np.where(np.isfinite(residuals), residuals, np.nanmax(residuals))
-        weights = ((residuals.min() + self.floor) / (residuals + self.floor)) ** self.power
         candidates = net.module_.augmentation
+        if not bool(candidates.enabled):
+            return
+        residuals = net.candidate_residuals(self.X_).cpu().double().numpy()
+        weights = ((residuals.min() + self.floor) / (residuals + self.floor)) ** self.power
         candidates.weights.copy_(torch.as_tensor(weights, dtype=candidates.weights.dtype))
         net.history.record("candidate_residuals", residuals.tolist())
         net.history.record("candidate_weights", weights.tolist())
