@@ -464,7 +464,9 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         candidates = reaches = None
         if stacks is not None:
             candidates = [self._to_model(stack) for stack in stacks]
-            reaches = [_reach_of(identify_algebra(stack).compact) for stack in stacks]
+            reaches = [
+                _reach_of(identify_algebra(stack, affine=rep.affine).compact) for stack in stacks
+            ]
         with _seeded_torch(self._torch_seed(), device):
             backbone = self.get_backbone(X.shape[1], n_outputs)
             self._check_backbone(backbone, X_torch, n_outputs)
@@ -638,7 +640,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         self.structure_constants_, self.closure_error_ = structure_constants(
             self.discovered_generators_
         )
-        self.algebra_ = identify_algebra(self.discovered_generators_)
+        self.algebra_ = identify_algebra(self.discovered_generators_, affine=self.input_rep_.affine)
         if self.candidate_generators is not None:
             self._analyze_candidates(gram)
         self.symmetry_score_ = self._score(X_held_out, self._default_reach(), 4, 0)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .reps import Vectors
+from .reps import Points, Vectors
 
 __all__ = ["axis_feature_names", "describe_generator", "symmetry_report"]
 
@@ -12,13 +12,20 @@ ENTRY_THRESHOLD = 0.2
 
 
 def axis_feature_names(rep, feature_names):
-    """For each axis of R^d, the names of the features that hold it."""
+    """For each axis of R^d, the names of the features that hold it.
+
+    Vector and point features name their axis; with points, the last
+    (homogeneous) axis is ``"1"``, so a translation reads ``x <-> 1``.
+    """
     names = [[] for _ in range(rep.dim)]
     for where, part in rep.feature_slices():
-        if isinstance(part, Vectors):
-            for vector in range(part.n):
-                for axis in range(part.dim):
-                    names[axis].append(str(feature_names[where.start + vector * part.dim + axis]))
+        if isinstance(part, (Vectors, Points)):
+            size = part.size // part.n
+            for item in range(part.n):
+                for axis in range(size):
+                    names[axis].append(str(feature_names[where.start + item * size + axis]))
+    if rep.affine:
+        names[-1] = ["1"]
     return names
 
 
@@ -66,7 +73,8 @@ def symmetry_report(estimator, *, tolerance, approximate_factor):
         )
         lines.append(
             f"Symmetry score of the fitted model on held-out rows: "
-            f"{estimator.symmetry_score_:.3f} (1 = exactly invariant)."
+            f"{estimator.symmetry_score_:.3f} (1 = exactly "
+            f"{'invariant' if estimator.output_rep_ is None else 'equivariant'})."
         )
         lines.append("Generators, most exact first (error: relative invariance error):")
         for index, generator in enumerate(estimator.discovered_generators_):
@@ -75,6 +83,12 @@ def symmetry_report(estimator, *, tolerance, approximate_factor):
                 f"{estimator.generator_strengths_[index]:.2f}, mixes "
                 f"{describe_generator(generator, labels)}"
             )
+    if hasattr(estimator, "candidate_weights_"):
+        lines.append("Candidate symmetries (weight 1 = best satisfied; error as above):")
+        for name, weight, error in zip(
+            estimator.candidate_names_, estimator.candidate_weights_, estimator.candidate_errors_
+        ):
+            lines.append(f"  {name}: weight {weight:.3f}, error {error:.3f}")
     spectrum = estimator.symmetry_spectrum_
     exact = int(np.sum(spectrum < tolerance))
     approximate = int(np.sum((spectrum >= tolerance) & (spectrum < approximate_factor * tolerance)))

@@ -224,19 +224,24 @@ def _acting_subspace(stack, rtol):
     return u[:, :rank]
 
 
-def identify_algebra(generators, *, tol=0.1):
+def identify_algebra(generators, *, tol=0.1, affine=False):
     """Name the Lie algebra spanned by ``generators`` up to a change of basis.
 
     Recognizes so(n) and so(p, q) in any coordinates (through the form they
     preserve), the same acting on a subspace only, uniform scaling, a sum
     of one of these with scaling, gl(n), sl(n) and abelian algebras. Discovered
     generators are noisy, so every test uses the relative tolerance ``tol``.
+    Homogeneous affine generators (``affine=True``) are named by their
+    linear part and their pure translations, e.g. ``"e(2)"`` for rotations
+    and translations of the plane.
 
     Parameters
     ----------
     generators : array-like of shape (k, d, d)
     tol : float, default=0.1
         Relative tolerance of the rank, closure and invariant-form tests.
+    affine : bool, default=False
+        Read the generators as ``[[A, b], [0, 0]]`` acting on points of R^(d-1).
 
     Returns
     -------
@@ -257,6 +262,8 @@ def identify_algebra(generators, *, tol=0.1):
     k = len(basis)
     if k == 0:
         return AlgebraIdentity("trivial", 0, 0, (), None, None, 0.0, True)
+    if affine:
+        return _identify_affine(basis, tol)
     _, closure = structure_constants(basis)
     frame = _acting_subspace(basis, tol)
     n = frame.shape[1]
@@ -305,3 +312,24 @@ def identify_algebra(generators, *, tol=0.1):
     if np.sqrt(np.sum(brackets**2)) < tol:
         return result(f"{k}-dimensional abelian algebra")
     return result(f"{k}-dimensional Lie algebra")
+
+
+def _identify_affine(basis, tol):
+    """Name an affine algebra by its linear part and the translations it contains."""
+    n = basis.shape[1] - 1
+    _, closure = structure_constants(basis)
+    linear = basis[:, :n, :n].reshape(len(basis), -1)
+    # Coefficient vectors with no linear part: the pure translations in the span.
+    _, singular, vt = np.linalg.svd(linear, full_matrices=False)
+    rank = int(np.sum(singular > tol))
+    n_translations = len(basis) - rank
+    linear_identity = identify_algebra(vt[:rank].reshape(rank, n, n), tol=tol)
+    if n_translations == n and linear_identity.name == f"so({n})":
+        name = f"e({n})"
+    elif n_translations == 0:
+        name = linear_identity.name
+    else:
+        shifts = "translations" if n_translations == n else f"{n_translations} translations"
+        name = shifts if rank == 0 else f"{linear_identity.name} + {shifts}"
+    compact = n_translations == 0 and linear_identity.compact
+    return AlgebraIdentity(name, len(basis), n, tuple(range(n)), None, None, closure, compact)
