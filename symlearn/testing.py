@@ -6,13 +6,22 @@ import torch
 from .metrics import lie_algebra_similarity, sample_group_elements
 from .nn import FULL_TURN_EXTENT
 
-__all__ = ["assert_invariant", "assert_same_algebra"]
+__all__ = ["assert_equivariant", "assert_invariant", "assert_same_algebra"]
 
 
-def assert_invariant(
-    func, X, generators, rep, *, reach=FULL_TURN_EXTENT, n_transforms=4, atol=1e-5, seed=0
+def assert_equivariant(
+    func,
+    X,
+    generators,
+    input_rep,
+    output_rep,
+    *,
+    reach=FULL_TURN_EXTENT,
+    n_transforms=4,
+    atol=1e-5,
+    seed=0,
 ):
-    """Assert that ``func(g x) == func(x)`` for random ``g`` of the group.
+    """Assert that ``func(g x) == rho_out(g) func(x)`` for random ``g`` of the group.
 
     Parameters
     ----------
@@ -22,18 +31,54 @@ def assert_invariant(
     generators : array-like of shape (k, d, d)
         Generators of the group; elements are drawn with
         :func:`symlearn.metrics.sample_group_elements`.
-    rep : symlearn.reps.Rep
+    input_rep : symlearn.reps.Rep
         How a group element acts on a row.
+    output_rep : symlearn.reps.Rep or None
+        How it acts on the outputs; ``None`` asserts invariance.
     reach : float, default=FULL_TURN_EXTENT
     n_transforms : int, default=4
     atol : float, default=1e-5
-        Largest absolute change of any output allowed.
+        Largest absolute deviation of any output allowed.
     seed : int, default=0
 
     Raises
     ------
     AssertionError
-        With the largest change found.
+        With the largest deviation found.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from symlearn.lie import so_generators
+    >>> from symlearn.reps import Vectors
+    >>> double = lambda x: 2 * x
+    >>> rep = Vectors(1, 3)
+    >>> assert_equivariant(double, torch.randn(8, 3), so_generators(3), rep, rep)
+    """
+    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    generators = torch.as_tensor(np.asarray(generators, dtype=np.float64))
+    rng = torch.Generator().manual_seed(seed)
+    reference = torch.as_tensor(np.asarray(func(X)), dtype=torch.float64)
+    worst = 0.0
+    for _ in range(n_transforms):
+        g = sample_group_elements(generators, len(X), reach=reach, generator=rng)
+        moved = torch.as_tensor(np.asarray(func(input_rep.act(g, X))), dtype=torch.float64)
+        expected = reference if output_rep is None else output_rep.act(g, reference)
+        worst = max(worst, (moved - expected).abs().max().item())
+    if not worst <= atol:
+        kind = "invariant" if output_rep is None else "equivariant"
+        raise AssertionError(
+            f"Not {kind}: an output deviated by {worst:.3g} under the group "
+            f"(allowed {atol:.3g})."
+        )
+
+
+def assert_invariant(
+    func, X, generators, rep, *, reach=FULL_TURN_EXTENT, n_transforms=4, atol=1e-5, seed=0
+):
+    """Assert that ``func(g x) == func(x)`` for random ``g`` of the group.
+
+    :func:`assert_equivariant` with ``output_rep=None``; see there.
 
     Examples
     --------
@@ -43,20 +88,10 @@ def assert_invariant(
     >>> radius = lambda x: x.norm(dim=1)
     >>> assert_invariant(radius, torch.randn(8, 2), so_generators(2), Vectors(1, 2))
     """
-    X = torch.as_tensor(np.asarray(X, dtype=np.float64))
-    generators = torch.as_tensor(np.asarray(generators, dtype=np.float64))
-    rng = torch.Generator().manual_seed(seed)
-    reference = torch.as_tensor(np.asarray(func(X)), dtype=torch.float64)
-    worst = 0.0
-    for _ in range(n_transforms):
-        g = sample_group_elements(generators, len(X), reach=reach, generator=rng)
-        moved = torch.as_tensor(np.asarray(func(rep.act(g, X))), dtype=torch.float64)
-        worst = max(worst, (moved - reference).abs().max().item())
-    if not worst <= atol:
-        raise AssertionError(
-            f"Not invariant: an output changed by {worst:.3g} under the group "
-            f"(allowed {atol:.3g})."
-        )
+    assert_equivariant(
+        func, X, generators, rep, None,
+        reach=reach, n_transforms=n_transforms, atol=atol, seed=seed,
+    )
 
 
 def assert_same_algebra(found, expected, *, min_similarity=0.99):

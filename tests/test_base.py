@@ -14,7 +14,7 @@ from symlearn import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
 from symlearn.datasets import make_ring_classification, make_rotation_invariant_regression
 from symlearn.lie import so_generators
 from symlearn.metrics import symmetry_scorer
-from symlearn.reps import Scalars, Vectors
+from symlearn.reps import Points, Scalars, Tensor, Vectors
 
 ESTIMATORS = [SymmetryDiscoveringRegressor, SymmetryDiscoveringClassifier]
 
@@ -95,6 +95,17 @@ def test_single_class_is_rejected(no_training):
         ({"module": nn.Linear(3, 1)}, ValueError, "backbone module failed"),
         ({"module": nn.Linear(2, 2), "module__bias": False}, ValueError, "instance"),
         ({"device": "tpu9"}, ValueError, "not a torch device"),
+        ({"candidate_generators": []}, ValueError, "candidate_generators is empty"),
+        ({"candidate_generators": ["spin"]}, ValueError, "Unknown symmetry name"),
+        ({"candidate_generators": ["translations"]}, ValueError, "no Points part"),
+        ({"candidate_generators": [np.eye(3)]}, ValueError, r"d = 2"),
+        ({"candidate_generators": [np.zeros((2, 2))]}, ValueError, "zero generator"),
+        (
+            {"candidate_generators": ["rotations"], "n_generators": 1},
+            ValueError,
+            'must stay "auto"',
+        ),
+        ({"generator_space": np.eye(3)[None], "input_rep": Points(1, 2)}, ValueError, "last row"),
     ],
 )
 def test_bad_parameters_are_rejected_before_training(
@@ -227,3 +238,27 @@ def test_dataframe_feature_names():
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         from_array = est.predict(X)
     np.testing.assert_allclose(est.predict(frame), from_array)
+
+
+@pytest.mark.parametrize(
+    "output_rep, n_targets, error, message",
+    [
+        ("vectors", 2, TypeError, "output_rep must be"),
+        (Vectors(2, 2), 2, ValueError, "describes 4 targets, but y has 2"),
+        (Vectors(1, 3), 3, ValueError, "their dimensions must agree"),
+        (Points(1, 2), 2, ValueError, "has Points"),
+    ],
+)
+def test_bad_output_reps_are_rejected_before_training(
+    output_rep, n_targets, error, message, no_training
+):
+    X, y = _data(SymmetryDiscoveringRegressor)
+    with pytest.raises(error, match=message):
+        _small(SymmetryDiscoveringRegressor, output_rep=output_rep).fit(
+            X, np.tile(y[:, None], n_targets)
+        )
+
+
+def test_only_the_regressor_has_an_output_rep():
+    assert SymmetryDiscoveringRegressor(output_rep=Tensor(2)).get_params()["output_rep"] == Tensor(2)
+    assert "output_rep" not in SymmetryDiscoveringClassifier().get_params()

@@ -1,5 +1,8 @@
 import io
 
+import numpy as np
+import torch
+
 from symlearn import SymmetryDiscoveringRegressor
 from symlearn.callbacks import EpochProgressBar
 from symlearn.datasets import make_rotation_invariant_regression
@@ -13,3 +16,30 @@ def test_progress_bar_counts_epochs_and_shows_the_reach():
     ).fit(X, y)
     text = stream.getvalue()
     assert "4/4" in text and "reach=" in text and "discovering symmetry" in text
+
+
+def test_candidate_weighting_down_weights_the_worse_satisfied_candidates():
+    from types import SimpleNamespace
+
+    from skorch.history import History
+
+    from symlearn.callbacks import CandidateWeighting
+    from symlearn.nn import CandidateSymmetries
+    from symlearn.reps import Vectors
+
+    candidates = CandidateSymmetries(Vectors(1, 2), [np.eye(2)[None]] * 3, reaches=[1.0] * 3)
+    net = SimpleNamespace(
+        module_=SimpleNamespace(augmentation=candidates),
+        history=History(),
+        candidate_residuals=lambda X: torch.tensor([0.01, 0.03, 0.41]),
+    )
+    net.history.new_epoch()
+    callback = CandidateWeighting(power=2.0, floor=0.02)
+    callback.on_train_begin(net, X=np.zeros((5, 2)))
+    callback.on_epoch_end(net)
+    assert "candidate_weights" not in net.history[-1]  # off during the warm-up
+    candidates.enable()
+    callback.on_epoch_end(net)
+    expected = ((0.01 + 0.02) / (np.array([0.01, 0.03, 0.41]) + 0.02)) ** 2
+    np.testing.assert_allclose(candidates.weights.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(net.history[-1, "candidate_weights"], expected, rtol=1e-6)

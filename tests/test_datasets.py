@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy.linalg import expm
 
 from symlearn.datasets import (
     make_asymmetric_regression,
@@ -10,6 +11,7 @@ from symlearn.datasets import (
 from symlearn.lie import so_generators
 from symlearn.metrics import lie_algebra_similarity
 from symlearn.reps import Vectors
+from symlearn.testing import assert_equivariant
 
 MAKERS = [
     make_rotation_invariant_regression,
@@ -105,3 +107,65 @@ def test_broken_rotation_truth_depends_on_epsilon():
     assert make_broken_rotation_regression(5, epsilon=0.0, random_state=0)[2].shape == (3, 3, 3)
     with pytest.raises(ValueError, match="epsilon"):
         make_broken_rotation_regression(5, epsilon=-1)
+
+
+def test_two_body_windows_rotate_with_the_initial_state():
+    from symlearn.datasets import make_two_body_trajectories
+
+    X, y, truth = make_two_body_trajectories(6, random_state=0)
+    assert X.shape == (6, 40) and y.shape == (6, 40) and truth.shape == (1, 2, 2)
+    # The same orbits started 0.7 rad further on are the rotated orbits.
+    a = make_two_body_trajectories(6, angle_range=(0.2, 0.2), random_state=1)
+    b = make_two_body_trajectories(6, angle_range=(0.9, 0.9), random_state=1)
+    rotation = Vectors(20, 2).group_matrix(expm(0.7 * truth[0]))
+    np.testing.assert_allclose(a[0] @ rotation.T, b[0], atol=1e-12)
+    np.testing.assert_allclose(a[1] @ rotation.T, b[1], atol=1e-12)
+    # Energy is conserved along each orbit (leapfrog): -1/r + (v1^2 + v2^2) / 2.
+    states = np.concatenate([X, y], axis=1).reshape(6, 10, 4, 2)
+    q1, q2, v1, v2 = (states[:, :, i] for i in range(4))
+    energy = -1 / np.linalg.norm(q2 - q1, axis=-1) + 0.5 * ((v1**2).sum(-1) + (v2**2).sum(-1))
+    assert np.max(np.ptp(energy, axis=1)) < 1e-4
+    np.testing.assert_allclose(q1 + q2, 0, atol=1e-12)  # centre of mass at rest at the origin
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.5])
+def test_inertia_tensor_is_equivariant_under_its_ground_truth(epsilon):
+    from symlearn.datasets import make_inertia_tensor_regression
+    from symlearn.datasets._equivariant import _inertia_tensors
+    from symlearn.reps import Scalars, Tensor
+
+    X, y, truth = make_inertia_tensor_regression(20, epsilon=epsilon, random_state=0)
+    assert X.shape == (20, 20) and y.shape == (20, 9)
+    masses = X[:, 15:]
+
+    def inertia(x):
+        x = np.asarray(x)
+        tensors = _inertia_tensors(x[:, :15].reshape(-1, 5, 3), x[:, 15:])
+        tensors[:, 2, 2] += epsilon * x[:, 15:].sum(axis=1)
+        return tensors.reshape(-1, 9)
+
+    np.testing.assert_allclose(inertia(X), y)
+    rep = Vectors(5, 3) + Scalars(5)
+    assert_equivariant(inertia, X, truth, rep, Tensor(3), reach=1.0, atol=1e-9)
+    if epsilon:  # the rotation about x is broken
+        with pytest.raises(AssertionError, match="Not equivariant"):
+            assert_equivariant(inertia, X, so_generators(3)[2:], rep, Tensor(3))
+    assert masses.min() >= 0.5 and masses.max() <= 1.5
+
+
+def test_transform_dataset_moves_inputs_and_targets_together():
+    from symlearn.datasets import make_two_body_trajectories, transform_dataset
+
+    X, y, truth = make_two_body_trajectories(10, random_state=0)
+    rep = Vectors(20, 2)
+    X2, y2 = transform_dataset(X, y, truth, input_rep=rep, output_rep=rep, n_copies=3,
+                               random_state=0)
+    assert X2.shape == (30, 40) and y2.shape == (30, 40)
+    # Rotations keep lengths, and one rotation moves a row's input and target.
+    norms = lambda a: np.linalg.norm(a.reshape(len(a), -1, 2), axis=2)  # noqa: E731
+    np.testing.assert_allclose(norms(X2), np.tile(norms(X), (3, 1)))
+    angle_in = np.arctan2(X2[:, 1], X2[:, 0]) - np.tile(np.arctan2(X[:, 1], X[:, 0]), 3)
+    angle_out = np.arctan2(y2[:, 1], y2[:, 0]) - np.tile(np.arctan2(y[:, 1], y[:, 0]), 3)
+    np.testing.assert_allclose(np.cos(angle_in - angle_out), 1.0)
+    X3, y3 = transform_dataset(X, y[:, 0], truth, input_rep=rep, random_state=0)
+    np.testing.assert_array_equal(y3, y[:, 0])  # invariant targets stay

@@ -3,6 +3,8 @@ import pytest
 from scipy.linalg import expm
 
 from symlearn.lie import (
+    identify_algebra,
+    named_generators,
     canonicalize_signs,
     lie_bracket,
     normalize_generators,
@@ -140,3 +142,43 @@ def test_identify_algebra_sees_a_subblock_and_an_open_span():
     identity = identify_algebra(plane)
     assert (identity.name, identity.acting_dimension, identity.axes) == ("so(2)", 2, (0, 1))
     assert "not closed" in identify_algebra(so_generators(3)[:2]).name
+
+
+def test_named_generators_and_affine_algebras():
+    from symlearn.lie import aff_basis, translation_generators
+
+    np.testing.assert_array_equal(named_generators("rotation_xy", 3)[0], rotation_generator(3, 0, 1))
+    np.testing.assert_array_equal(named_generators("rotation_02", 3)[0], rotation_generator(3, 0, 2))
+    assert lie_algebra_similarity(named_generators("rotations", 4), so_generators(4)) > 1 - 1e-12
+    assert identify_algebra(named_generators("lorentz", 4)).name == "so(1,3)"
+    np.testing.assert_array_equal(named_generators("scaling", 2)[0], np.eye(2))
+    euclidean = named_generators("euclidean", 3, affine=True)
+    assert euclidean.shape == (6, 4, 4) and np.all(euclidean[:, -1] == 0)
+    basis = aff_basis(2)
+    assert basis.shape == (6, 3, 3) and np.all(basis[:, -1] == 0)
+    np.testing.assert_allclose(np.einsum("kij,lij->kl", basis, basis), np.eye(6))
+    # exp(t T_0) moves the homogeneous point (x, y, 1) by t along x.
+    moved = expm(0.5 * translation_generators(2)[0]) @ np.array([1.0, 2.0, 1.0])
+    np.testing.assert_allclose(moved, [1.5, 2.0, 1.0])
+    for bad, match in [("rotation_xz", "names axis"), ("spin", "Unknown symmetry")]:
+        with pytest.raises(ValueError, match=match):
+            named_generators(bad, 2)
+    with pytest.raises(ValueError, match="Points"):
+        named_generators("translations", 2)
+
+
+@pytest.mark.parametrize(
+    "name, dim, expected, compact",
+    [
+        ("euclidean", 2, "e(2)", False),
+        ("euclidean", 3, "e(3)", False),
+        ("translations", 3, "translations", False),
+        ("rotations", 3, "so(3)", True),
+    ],
+)
+def test_identify_affine_algebras(name, dim, expected, compact):
+    generators = named_generators(name, dim, affine=True)
+    mixing = np.random.default_rng(0).standard_normal((len(generators),) * 2)
+    mixed = np.einsum("kl,lij->kij", mixing, generators)
+    identity = identify_algebra(mixed, affine=True)
+    assert (identity.name, identity.compact) == (expected, compact)

@@ -107,3 +107,48 @@ def test_infinitesimal_spectrum_finds_the_symmetries_of_a_known_function():
     constant = infinitesimal_gram(lambda x: 0 * x[:, :1], X, Vectors(2, 3), basis)
     np.testing.assert_array_equal(constant, 0)
 
+
+
+@pytest.mark.parametrize("n_outputs", [9, 90])  # both Jacobian paths: per output, per direction
+def test_equivariance_spectrum_of_the_inertia_tensor_is_so3_plus_scaling(n_outputs):
+    from symlearn.datasets._equivariant import _inertia_tensors
+    from symlearn.lie import gl_basis
+    from symlearn.metrics._infinitesimal import infinitesimal_gram, symmetry_spectrum
+    from symlearn.reps import Scalars, Tensor
+
+    copies = n_outputs // 9
+
+    def inertia(x):
+        positions, masses = x[:, :9].reshape(-1, 3, 3), x[:, 9:]
+        squared = (positions**2).sum(dim=2)
+        isotropic = (masses * squared).sum(dim=1)[:, None, None] * torch.eye(3)
+        tensors = isotropic - torch.einsum("np,npi,npj->nij", masses, positions, positions)
+        return tensors.reshape(-1, 9).repeat(1, copies)
+
+    X = np.random.default_rng(0).standard_normal((100, 12))
+    X[:, 9:] = np.abs(X[:, 9:]) + 0.5
+    np.testing.assert_allclose(  # the torch version is the data set's formula
+        inertia(torch.as_tensor(X[:2]))[:, :9].numpy(),
+        _inertia_tensors(X[:2, :9].reshape(2, 3, 3), X[:2, 9:]).reshape(2, 9),
+    )
+    output_rep = Tensor(3)
+    for _ in range(copies - 1):
+        output_rep = output_rep + Tensor(3)
+    basis = gl_basis(3)
+    gram = infinitesimal_gram(inertia, X, Vectors(3, 3) + Scalars(3), basis, output_rep=output_rep)
+    errors, directions = symmetry_spectrum(gram, basis)
+    truth = np.concatenate([so_generators(3), np.eye(3)[None]])
+    assert np.all(errors[:4] < 1e-5) and errors[4] > 0.1
+    assert lie_algebra_similarity(directions[:4], truth) > 1 - 1e-9
+    # Read as an invariant target, the rotations are no symmetry at all.
+    invariant = infinitesimal_gram(inertia, X, Vectors(3, 3) + Scalars(3), basis)
+    assert symmetry_spectrum(invariant, basis)[0][0] > 0.1
+
+
+def test_invariance_score_measures_equivariance_with_an_output_rep():
+    X = np.random.default_rng(1).standard_normal((100, 3))
+    rep, so3 = Vectors(1, 3), so_generators(3)
+    scaled = lambda x: 2 * x  # noqa: E731 - equivariant, not invariant
+    assert invariance_score(scaled, X, so3, rep, output_rep=rep) == pytest.approx(1.0)
+    assert invariance_score(scaled, X, so3, rep) < 0.5
+    assert invariance_score(lambda x: x.abs(), X, so3, rep, output_rep=rep) < 0.5

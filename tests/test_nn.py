@@ -87,3 +87,32 @@ def test_symmetry_module_forwards_through_the_backbone_only():
     torch.testing.assert_close(module(x), backbone(x))
     names = {name for name, _ in module.named_parameters()}
     assert {"augmentation.raw_generators", "augmentation.extent_logits"} <= names
+
+
+def test_candidates_sample_from_their_own_group_in_turn():
+    from symlearn.nn import CandidateSymmetries
+
+    lz, lx = so_generators(3)[0], so_generators(3)[2]
+    module = CandidateSymmetries(Vectors(1, 3), [lz[None], 3 * lx[None]], reaches=[1.0, 2.0])
+    assert module.n_generators == 0  # off until the warm-up ends
+    module.enable()
+    assert module.n_generators == 2
+    np.testing.assert_allclose(module.candidate(1).flatten(1).norm(dim=1), 1.0)
+    x = torch.randn(6, 3)
+    moved, g, which = module(x)
+    assert which.tolist() == [0, 1, 0, 1, 0, 1]
+    # Each row turns about its candidate's axis only (z for 0, x for 1).
+    fixed_axis = torch.where(which == 0, 2, 0)
+    rows = torch.arange(6)
+    torch.testing.assert_close(moved[rows, fixed_axis], x[rows, fixed_axis])
+    torch.testing.assert_close(moved.norm(dim=1), x.norm(dim=1))
+    np.testing.assert_array_equal(module.weights.numpy(), [1.0, 1.0])
+
+
+def test_augmentation_can_be_seeded_with_extents():
+    augmentation = LieAugmentation(Vectors(1, 2), 3, active=False)
+    augmentation.set_generators(so_generators(2), extents=[2.0])
+    assert augmentation.n_generators == 1
+    np.testing.assert_allclose(augmentation.extents().detach().numpy(), [2.0], rtol=1e-6)
+    with pytest.raises(ValueError, match="extents must lie"):
+        augmentation.set_generators(so_generators(2), extents=[FULL_TURN_EXTENT])

@@ -34,3 +34,28 @@ def test_round_trip_and_constant_columns():
     scaler = RepStandardizer(rep).fit(X)
     np.testing.assert_array_equal(scaler.scale_, [1.0, 1.0, 1.0])
     np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(X)), X)
+
+
+def test_points_are_centred_and_generators_change_coordinates_exactly():
+    from symlearn.lie import named_generators
+    from symlearn.reps import Points
+
+    rep = Points(3, 2) + Vectors(1, 2)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((40, 8)) * 5.0 + 10.0
+    scaler = RepStandardizer(rep).fit(X)
+    points = scaler.transform(X)[:, :6].reshape(-1, 2)
+    np.testing.assert_allclose(points.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(np.sqrt(np.mean(points**2)), 1.0)
+    # A motion in data coordinates acts as its conjugate in model coordinates.
+    generators = named_generators("euclidean", 2, affine=True)
+    g = expm(0.6 * generators[0] + 0.4 * generators[1] - 0.3 * generators[2])
+    model_g = expm(0.6 * scaler.to_model_generators(generators[0])
+                   + 0.4 * scaler.to_model_generators(generators[1])
+                   - 0.3 * scaler.to_model_generators(generators[2]))
+    act = lambda m, rows: rep.act(torch.as_tensor(m), torch.as_tensor(rows)).numpy()  # noqa: E731
+    np.testing.assert_allclose(scaler.transform(act(g, X)), act(model_g, scaler.transform(X)),
+                               atol=1e-10)
+    np.testing.assert_allclose(
+        scaler.to_data_generators(scaler.to_model_generators(generators)), generators, atol=1e-12
+    )

@@ -1,0 +1,154 @@
+"""Acceptance tests of equivariant targets and candidate symmetries (issue 4)."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from symlearn import SymmetryDiscoveringRegressor
+from symlearn.datasets import (
+    make_inertia_tensor_regression,
+    make_pairwise_distance_regression,
+    make_two_body_trajectories,
+    transform_dataset,
+)
+from symlearn.lie import named_generators, so_generators
+from symlearn.metrics import lie_algebra_similarity
+from symlearn.reps import Points, Scalars, Tensor, Vectors
+from symlearn.testing import assert_same_algebra
+
+TWO_BODY = Vectors(20, 2)
+POINT_MASSES = Vectors(5, 3) + Scalars(5)
+# Training orbits start within 45 degrees of the x axis; the shifted test
+# orbits start between 90 and 270 degrees: rotated away from all of them.
+TRAIN_ANGLES, SHIFTED_ANGLES = (-np.pi / 4, np.pi / 4), (np.pi / 2, 3 * np.pi / 2)
+
+
+def two_body(n_samples, angles, seed):
+    return make_two_body_trajectories(n_samples, angle_range=angles, random_state=seed)
+
+
+def mse(estimator, X, y):
+    return float(np.mean((estimator.predict(X) - y) ** 2))
+
+
+@pytest.fixture(scope="module")
+def two_body_fits():
+    """symlearn and the same backbone trained with the true rotations, same run."""
+    X, y, truth = two_body(1000, TRAIN_ANGLES, 0)
+    options = dict(input_rep=TWO_BODY, output_rep=TWO_BODY, max_epochs=100, random_state=0)
+    discovering = SymmetryDiscoveringRegressor(**options).fit(X, y)
+    # The oracle sees every row rotated 4 times and trains for a quarter of
+    # the epochs: the same number of gradient steps, each batch augmented.
+    X_rotated, y_rotated = transform_dataset(
+        X, y, truth, input_rep=TWO_BODY, output_rep=TWO_BODY, n_copies=4, random_state=0
+    )
+    oracle = SymmetryDiscoveringRegressor(
+        **{**options, "max_epochs": 25}, symmetry_weight=0
+    ).fit(X_rotated, y_rotated)
+    return discovering, oracle, truth
+
+
+def test_two_body_discovers_so2_and_generalizes_to_rotated_orbits(two_body_fits):
+    discovering, oracle, truth = two_body_fits
+    assert discovering.n_generators_ == 1
+    assert_same_algebra(discovering.discovered_generators_, truth, min_similarity=0.99)
+    assert discovering.algebra_.name == "so(2)"
+    assert discovering.symmetry_score_ > 0.95
+    X_shifted, y_shifted, _ = two_body(500, SHIFTED_ANGLES, 1)
+    ratio = mse(discovering, X_shifted, y_shifted) / mse(oracle, X_shifted, y_shifted)
+    # Measured at seed 0: 1.2 (seeds 1 and 2: 2.6 and 1.2).
+    assert ratio < 3.0, ratio
+
+
+def test_plain_fit_with_zero_symmetry_weight_learns_no_symmetry(two_body_fits):
+    _, oracle, _ = two_body_fits
+    assert oracle.n_generators_ == 0
+    assert oracle.net_.history[:, "proposed_generators"] == [0]
+
+
+def test_grid_search_over_symmetry_weight_beats_no_symmetry_out_of_distribution():
+    X, y, _ = two_body(600, TRAIN_ANGLES, 2)
+    X_shifted, y_shifted, _ = two_body(300, SHIFTED_ANGLES, 3)
+    base = SymmetryDiscoveringRegressor(
+        input_rep=TWO_BODY, output_rep=TWO_BODY, max_epochs=60, random_state=0
+    )
+    search = GridSearchCV(base, {"symmetry_weight": [0.0, 1.0]}, cv=3).fit(X, y)
+    plain = SymmetryDiscoveringRegressor(**{**base.get_params(), "symmetry_weight": 0.0})
+    plain.fit(X, y)
+    assert search.best_params_["symmetry_weight"] > 0
+    assert mse(search.best_estimator_, X_shifted, y_shifted) < mse(plain, X_shifted, y_shifted)
+
+
+def test_inertia_tensor_equivariance_finds_rotations_and_scaling():
+    # I(g r) = g I(r) g^T for every rotation *and* uniform scaling, so the
+    # exact answer is so(3) + scaling; the data set returns that as truth.
+    X, y, truth = make_inertia_tensor_regression(1000, random_state=0)
+    est = SymmetryDiscoveringRegressor(
+        input_rep=POINT_MASSES,
+        output_rep=Tensor(3, 2),
+        module__hidden_sizes=(128, 128),
+        max_epochs=200,
+        random_state=0,
+    ).fit(X, y)
+    assert est.algebra_.name == "so(3) + scaling"
+    assert_same_algebra(est.discovered_generators_, truth, min_similarity=0.95)
+    # so(3) lies inside the discovered span: similarity 3/4 = dim so(3) / 4.
+    assert lie_algebra_similarity(est.discovered_generators_, so_generators(3)) > 0.74
+    assert est.symmetry_score_ >= 0.9
+    X_test, y_test, _ = make_inertia_tensor_regression(500, random_state=1)
+    assert est.symmetry_score(X_test) >= 0.9
+    assert est.score(X_test, y_test) > 0.9
+
+
+ROTATION_CANDIDATES = {"x": "rotation_yz", "y": "rotation_xz", "z": "rotation_xy"}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_candidate_weights_single_out_the_exact_rotation(seed):
+    weights = {}
+    for epsilon in (0.0, 1.0):
+        X, y, _ = make_inertia_tensor_regression(1000, epsilon=epsilon, random_state=seed)
+        est = SymmetryDiscoveringRegressor(
+            input_rep=POINT_MASSES,
+            output_rep=Tensor(3, 2),
+            candidate_generators=ROTATION_CANDIDATES,
+            random_state=seed,
+        ).fit(X, y)
+        assert est.candidate_names_ == ["x", "y", "z"]
+        weights[epsilon] = est.candidate_weights_
+    broken = weights[1.0]
+    # Measured: z 1.0, x and y 0.13-0.23.
+    assert broken[2] == 1.0 and max(broken[:2]) < 0.5 * broken[2], broken
+    # Without the breaking term all three are exact and stay comparable (0.86-1).
+    assert min(weights[0.0]) > 0.75, weights[0.0]
+
+
+def test_candidates_accept_matrices_and_report_them():
+    X, y, _ = make_inertia_tensor_regression(300, epsilon=1.0, random_state=0)
+    lz = named_generators("rotation_xy", 3)
+    est = SymmetryDiscoveringRegressor(
+        input_rep=POINT_MASSES,
+        output_rep=Tensor(3, 2),
+        candidate_generators=[lz, so_generators(3)],
+        max_epochs=6,
+        random_state=0,
+    ).fit(X, y)
+    assert est.candidate_names_ == ["candidate_0", "candidate_1"]
+    assert est.candidate_weights_.shape == est.candidate_errors_.shape == (2,)
+    assert np.all((est.candidate_weights_ > 0) & (est.candidate_weights_ <= 1))
+    assert len(est.net_.history[-1, "candidate_weights"]) == 2
+    assert "candidate_1: weight" in est.describe_symmetry()
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_points_find_euclidean_motions(dim):
+    X, y, _ = make_pairwise_distance_regression(1000, dim=dim, random_state=0)
+    X = X + 3.0  # off the origin, so that rotations and translations both matter
+    est = SymmetryDiscoveringRegressor(input_rep=Points(4, dim), random_state=0).fit(X, y)
+    truth = named_generators("euclidean", dim, affine=True)
+    assert est.algebra_.name == f"e({dim})"
+    assert_same_algebra(est.discovered_generators_, truth, min_similarity=0.99)
+    # Reported in the coordinates of X: the translations move X's points by 1.
+    assert est.discovered_generators_.shape == (len(truth), dim + 1, dim + 1)
+    np.testing.assert_allclose(est.discovered_generators_[:, -1], 0.0, atol=1e-12)
+    assert est.symmetry_score_ > 0.95
