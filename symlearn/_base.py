@@ -66,8 +66,8 @@ SEEDED_EXTENT_FRACTION = 0.5
 #: At most this many training rows are used by the probe.
 PROBE_MAX_ROWS = 1000
 
-#: Candidate weights: relative residuals below this floor count as equally exact.
-CANDIDATE_FLOOR = 0.02
+#: Candidate weights: relative errors below this floor count as equally exact.
+CANDIDATE_FLOOR = 0.1
 
 #: Keyword prefixes routed to the backbone (``module__``) or to skorch.
 SKORCH_PREFIXES = (
@@ -242,9 +242,13 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         slots = len(basis) if self.n_generators == "auto" else self.n_generators
         return LieAugmentation(rep, slots, basis=basis, active=False)
 
-    def get_candidate_weighting(self):
-        """Return the callback that tunes the candidates' weights during training."""
-        return CandidateWeighting(floor=CANDIDATE_FLOOR)
+    def get_candidate_weighting(self, measure):
+        """Return the callback that tunes the candidates' weights during training.
+
+        ``measure(module, X)`` rates each candidate (see
+        :class:`~symlearn.callbacks.CandidateWeighting`).
+        """
+        return CandidateWeighting(measure, floor=CANDIDATE_FLOOR)
 
     def get_net(self, module, device, callbacks=(), output_rep=None):
         """Return the (uninitialized) :class:`SymmetryNet` that trains ``module``."""
@@ -477,7 +481,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             )
             callbacks = [SymmetryProbe(self._warmup_epochs(), propose)]
             if candidates is not None:
-                callbacks.append(self.get_candidate_weighting())
+                measure = partial(
+                    self._rate_candidates, candidates=candidates, rep=rep, output_rep=output_rep
+                )
+                callbacks.append(self.get_candidate_weighting(measure))
             net = self.get_net(module, device, callbacks=callbacks, output_rep=output_rep)
             net.fit(X_torch[train], y_torch[train])
             # Fitted attributes appear only once training has succeeded. The
@@ -579,6 +586,15 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         wide = SEEDED_EXTENT_FRACTION * augmentation.max_extent
         extents = np.where(errors[chosen] < self.symmetry_tolerance, wide, augmentation.initial_extent)
         augmentation.set_generators(directions[chosen], extents=extents)
+
+    def _rate_candidates(self, module, X_scaled, *, candidates, rep, output_rep):
+        """Root-mean-square relative error of each candidate's generators for ``module``."""
+        errors = []
+        for stack in candidates:
+            span = orthonormal_span(stack)
+            gram = self._gram(module.backbone, X_scaled, rep, span, output_rep)
+            errors.append(np.sqrt(np.trace(gram) / len(span)))
+        return np.array(errors)
 
     def _learned_generators(self, gram):
         """The generators training produced and how far each reaches, model coordinates.

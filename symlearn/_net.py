@@ -11,7 +11,7 @@ from skorch.utils import to_tensor
 from ._data import TensorBatchDataset, collate_batch
 from .exceptions import TrainingDivergedError
 from .metrics import squared_distance
-from .nn import CandidateSymmetries, sample_group_elements
+from .nn import CandidateSymmetries
 
 __all__ = ["SymmetryNet", "squared_difference", "kl_divergence_from_logits"]
 
@@ -62,8 +62,7 @@ class SymmetryNet(NeuralNet):
     with ``R_j`` the mean consistency of the rows of candidate ``j`` (the
     soft-equivariance regularizer of Kim et al., measured on sampled group
     elements) and ``lambda_j`` its weight, tuned by
-    :class:`~symlearn.callbacks.CandidateWeighting` from
-    :meth:`candidate_residuals`.
+    :class:`~symlearn.callbacks.CandidateWeighting`.
 
     Validation batches use the task loss on the original inputs only, so
     ``valid_loss`` (and early stopping on it) measures prediction quality.
@@ -195,31 +194,6 @@ class SymmetryNet(NeuralNet):
         zero = task.new_zeros(())
         self._record_terms(loss, task, regularizer, zero, zero)
         return loss
-
-    @torch.no_grad()
-    def candidate_residuals(self, X):
-        """Relative residual of each candidate symmetry on the rows ``X``, shape (J,).
-
-        Every row is moved by a random element of each candidate group; the
-        mean consistency between ``g f(x)`` and ``f(g x)`` is divided by the
-        mean consistency between the outputs of two unrelated rows, so 0 is
-        an exact symmetry and 1 a change as large as swapping the input.
-        """
-        candidates = self.module_.augmentation
-        X = to_tensor(X, device=self.device)
-        was_training = self.module_.training
-        self.module_.eval()
-        try:
-            outputs = self.infer(X)
-            baseline = self.consistency(outputs, outputs.roll(1, dims=0)).mean()
-            residuals = []
-            for j in range(candidates.n_candidates):
-                g = sample_group_elements(candidates.candidate(j), len(X), reach=candidates.reaches[j])
-                moved = self.infer(candidates.rep.act(g.to(X.dtype), X))
-                residuals.append(self.consistency(self._transform_outputs(g, outputs), moved).mean())
-        finally:
-            self.module_.train(was_training)
-        return torch.stack(residuals) / baseline.clamp_min(1e-12)
 
     def _record_terms(self, loss, task, consistency, reach, overlap):
         # One transfer to the host serves both the finiteness check and the log.

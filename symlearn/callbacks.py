@@ -1,5 +1,6 @@
 """skorch callbacks shipped with symlearn, one concern each."""
 
+import numpy as np
 import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
@@ -8,36 +9,47 @@ __all__ = ["CandidateWeighting", "EpochProgressBar"]
 
 
 class CandidateWeighting(Callback):
-    """Tune the weight of each candidate symmetry from how well it is satisfied.
+    """Tune the weight of each candidate symmetry from how exact it is.
 
     At the end of every epoch in which the candidate regularizers are on
     (the first being the last warm-up epoch, when the model has not yet been
-    pushed towards any candidate), the relative residual ``R_j`` of each
-    candidate is measured on up to ``max_rows`` training rows and sets its
-    weight (Kim et al., ICML 2023, in a non-compounding form)::
+    pushed towards any candidate), ``measure`` rates each candidate on up to
+    ``max_rows`` training rows, and the rating ``e_j`` sets its weight (Kim
+    et al., ICML 2023, in a non-compounding form)::
 
-        lambda_j = ((min_k R_k + floor) / (R_j + floor)) ** power
+        lambda_j = ((min_k e_k + floor) / (e_j + floor)) ** power
 
-    The best-satisfied candidate keeps weight 1; one whose residual stays
-    far above the best is down-weighted, stops fighting the data, and its
-    residual stays high. Exact candidates, whose residuals all sit near
-    zero, stay comparable because of the ``floor``. The residuals and weights
-    go into the history as ``candidate_residuals`` and ``candidate_weights``.
+    A weight never rises again (``lambda_j`` is the minimum of the values
+    above so far), as in Kim et al., where the weights are divided by ratios
+    of at least 1: once a broken candidate is down-weighted and the model
+    fits the data it breaks, regularizing it back would make it look exact.
+    The most exact candidate keeps weight (about) 1; exact candidates, whose
+    errors are all near the model's own accuracy, stay comparable because
+    of the ``floor``. The errors and
+    weights go into the history as ``candidate_errors`` and
+    ``candidate_weights``.
 
     Parameters
     ----------
-    power : float, default=2.0
+    measure : callable
+        ``measure(module, X)`` returns one error per candidate (array-like of
+        shape (J,)) for the :class:`~symlearn.nn.SymmetryModule` on rows
+        ``X``. The estimators pass the relative invariance error of the
+        candidate's generators (the first-order, scale-free rate used
+        everywhere else), which does not depend on how far a candidate's
+        group elements reach.
+    power : float, default=4.0
         Sharpness of the down-weighting. Kim et al. divide repeatedly, which
-        compounds; recomputing from the current residuals instead needs a
-        power above 1 for a broken candidate's weight to stay down.
-    floor : float, default=0.02
-        Relative residual below which differences between candidates do
-        not count.
+        compounds; recomputing from the current errors instead needs a power
+        above 1 for a broken candidate's weight to stay down.
+    floor : float, default=0.1
+        Error below which differences between candidates do not count.
     max_rows : int, default=1000
-        Training rows the residuals are measured on.
+        Training rows the errors are measured on.
     """
 
-    def __init__(self, power=2.0, floor=0.02, max_rows=1000):
+    def __init__(self, measure, power=4.0, floor=0.1, max_rows=1000):
+        self.measure = measure
         self.power = power
         self.floor = floor
         self.max_rows = max_rows
@@ -49,10 +61,13 @@ class CandidateWeighting(Callback):
         candidates = net.module_.augmentation
         if not bool(candidates.enabled):
             return
-        residuals = net.candidate_residuals(self.X_).cpu().double().numpy()
-        weights = ((residuals.min() + self.floor) / (residuals + self.floor)) ** self.power
+        errors = np.asarray(self.measure(net.module_, self.X_), dtype=float)
+        target = ((errors.min() + self.floor) / (errors + self.floor)) ** self.power
+        # Weights only ever fall (as in Kim et al.): a candidate the model has
+        # been allowed to break cannot talk its way back by being imposed.
+        weights = np.minimum(candidates.weights.cpu().double().numpy(), target)
         candidates.weights.copy_(torch.as_tensor(weights, dtype=candidates.weights.dtype))
-        net.history.record("candidate_residuals", residuals.tolist())
+        net.history.record("candidate_errors", errors.tolist())
         net.history.record("candidate_weights", weights.tolist())
 
 

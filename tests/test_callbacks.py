@@ -18,7 +18,7 @@ def test_progress_bar_counts_epochs_and_shows_the_reach():
     assert "4/4" in text and "reach=" in text and "discovering symmetry" in text
 
 
-def test_candidate_weighting_down_weights_the_worse_satisfied_candidates():
+def test_candidate_weighting_down_weights_the_less_exact_candidates_for_good():
     from types import SimpleNamespace
 
     from skorch.history import History
@@ -28,18 +28,20 @@ def test_candidate_weighting_down_weights_the_worse_satisfied_candidates():
     from symlearn.reps import Vectors
 
     candidates = CandidateSymmetries(Vectors(1, 2), [np.eye(2)[None]] * 3, reaches=[1.0] * 3)
-    net = SimpleNamespace(
-        module_=SimpleNamespace(augmentation=candidates),
-        history=History(),
-        candidate_residuals=lambda X: torch.tensor([0.01, 0.03, 0.41]),
-    )
-    net.history.new_epoch()
-    callback = CandidateWeighting(power=2.0, floor=0.02)
+    net = SimpleNamespace(module_=SimpleNamespace(augmentation=candidates), history=History())
+    errors = [np.array([0.1, 0.3, 0.9]), np.array([0.2, 0.1, 0.1])]
+    callback = CandidateWeighting(lambda module, X: errors.pop(0), power=2.0, floor=0.1)
     callback.on_train_begin(net, X=np.zeros((5, 2)))
+    net.history.new_epoch()
     callback.on_epoch_end(net)
     assert "candidate_weights" not in net.history[-1]  # off during the warm-up
     candidates.enable()
     callback.on_epoch_end(net)
-    expected = ((0.01 + 0.02) / (np.array([0.01, 0.03, 0.41]) + 0.02)) ** 2
-    np.testing.assert_allclose(candidates.weights.numpy(), expected, rtol=1e-6)
-    np.testing.assert_allclose(net.history[-1, "candidate_weights"], expected, rtol=1e-6)
+    first = ((0.1 + 0.1) / (np.array([0.1, 0.3, 0.9]) + 0.1)) ** 2
+    np.testing.assert_allclose(candidates.weights.numpy(), first, rtol=1e-6)
+    np.testing.assert_allclose(net.history[-1, "candidate_errors"], [0.1, 0.3, 0.9])
+    net.history.new_epoch()
+    callback.on_epoch_end(net)
+    # Weights never rise again: the third candidate keeps its low weight.
+    second = np.minimum(first, ((0.1 + 0.1) / (np.array([0.2, 0.1, 0.1]) + 0.1)) ** 2)
+    np.testing.assert_allclose(net.history[-1, "candidate_weights"], second, rtol=1e-6)
