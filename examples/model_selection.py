@@ -22,7 +22,11 @@ for weight, accuracy in zip(
     print(f"  symmetry_weight={weight:<4} accuracy={accuracy:.3f}")
 
 scores = cross_validate(
-    search.best_estimator_, X, y, cv=3, scoring={"accuracy": "accuracy", "symmetry": symmetry_scorer}
+    search.best_estimator_,
+    X,
+    y,
+    cv=3,
+    scoring={"accuracy": "accuracy", "symmetry": symmetry_scorer},
 )
 print(f"accuracy {scores['test_accuracy'].mean():.3f}, "
       f"symmetry score {scores['test_symmetry'].mean():.3f}")

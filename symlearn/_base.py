@@ -584,7 +584,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         else:
             chosen = np.arange(len(errors)) < self.n_generators
         wide = SEEDED_EXTENT_FRACTION * augmentation.max_extent
-        extents = np.where(errors[chosen] < self.symmetry_tolerance, wide, augmentation.initial_extent)
+        narrow = augmentation.initial_extent
+        extents = np.where(errors[chosen] < self.symmetry_tolerance, wide, narrow)
         augmentation.set_generators(directions[chosen], extents=extents)
 
     def _rate_candidates(self, module, X_scaled, *, candidates, rep, output_rep):

@@ -60,7 +60,9 @@ def _parser():
         help="which bundled data set to use (default: rotation). "
         + "; ".join(f"{name}: {spec[0]}" for name, spec in DATASETS.items()),
     )
-    parser.add_argument("--n-samples", type=int, default=1250, help="rows (default 1250, 20%% held out)")
+    parser.add_argument(
+        "--n-samples", type=int, default=1250, help="rows (default 1250, 20%% held out)"
+    )
     parser.add_argument("--max-epochs", type=int, default=60, help="training epochs (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda' (default auto)")

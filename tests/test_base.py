@@ -260,5 +260,6 @@ def test_bad_output_reps_are_rejected_before_training(
 
 
 def test_only_the_regressor_has_an_output_rep():
-    assert SymmetryDiscoveringRegressor(output_rep=Tensor(2)).get_params()["output_rep"] == Tensor(2)
+    regressor = SymmetryDiscoveringRegressor(output_rep=Tensor(2))
+    assert regressor.get_params()["output_rep"] == Tensor(2)
     assert "output_rep" not in SymmetryDiscoveringClassifier().get_params()

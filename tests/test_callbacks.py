@@ -1,7 +1,6 @@
 import io
 
 import numpy as np
-import torch
 
 from symlearn import SymmetryDiscoveringRegressor
 from symlearn.callbacks import EpochProgressBar

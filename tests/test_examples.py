@@ -43,3 +43,16 @@ def test_plot_symmetry_example_reports_and_saves_figures(tmp_path):
     assert "Symmetry: so(2), dimension 1" in out
     assert (tmp_path / "discovered_generators.png").stat().st_size > 0
     assert (tmp_path / "orbits.png").stat().st_size > 0
+
+
+def test_equivariant_orbits_example():
+    out = _run("equivariant_orbits.py")
+    assert "discovering: so(2), similarity to so(2): 1.0000" in out or re.search(
+        r"discovering: so\(2\), similarity to so\(2\): 0\.99\d\d", out
+    ), out
+    plain, discovering, candidates = (
+        float(v) for v in re.findall(r"rotated-orbit test MSE ([\d.e+-]+)", out)
+    )
+    assert discovering < plain / 10 and candidates < plain / 10
+    weights = re.search(r"weights \{'rotation': ([\d.]+), 'scaling': ([\d.]+)\}", out)
+    assert float(weights.group(1)) == 1.0 and float(weights.group(2)) < 0.05

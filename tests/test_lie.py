@@ -147,8 +147,8 @@ def test_identify_algebra_sees_a_subblock_and_an_open_span():
 def test_named_generators_and_affine_algebras():
     from symlearn.lie import aff_basis, translation_generators
 
-    np.testing.assert_array_equal(named_generators("rotation_xy", 3)[0], rotation_generator(3, 0, 1))
-    np.testing.assert_array_equal(named_generators("rotation_02", 3)[0], rotation_generator(3, 0, 2))
+    for name, (i, j) in [("rotation_xy", (0, 1)), ("rotation_02", (0, 2))]:
+        np.testing.assert_array_equal(named_generators(name, 3)[0], rotation_generator(3, i, j))
     assert lie_algebra_similarity(named_generators("rotations", 4), so_generators(4)) > 1 - 1e-12
     assert identify_algebra(named_generators("lorentz", 4)).name == "so(1,3)"
     np.testing.assert_array_equal(named_generators("scaling", 2)[0], np.eye(2))

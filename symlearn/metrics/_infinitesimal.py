@@ -31,7 +31,7 @@ __all__ = [
 
 
 def _jacobian_products(function, x, tangents):
-    """``f(x)`` (n, o) and ``J_f(x) v_a`` (n, o, k) for the tangent ``v_a`` (n, k, size) of each row.
+    """``f(x)`` (n, o) and ``J_f(x) v_a`` (n, o, k) for the tangents ``v`` (n, k, size) of each row.
 
     Rows are independent (the model is in eval mode), so one backward pass
     of an output summed over rows gives every row's gradient of it. That
