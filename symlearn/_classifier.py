@@ -31,6 +31,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
         See :class:`~symlearn.SymmetryDiscoveringRegressor`.
     n_generators : "auto" or int, default="auto"
     generator_space : array-like of shape (m, d, d), default=None
+    candidate_generators : list or dict, default=None
     symmetry_tolerance : float, default=0.2
     validation_fraction : float, default=0.2
         See :class:`~symlearn.SymmetryDiscoveringRegressor`.
@@ -58,7 +59,8 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
         The class labels (any type ``numpy.unique`` can sort, strings included).
     discovered_generators_, n_generators_, generator_errors_, generator_strengths_, \
     symmetry_spectrum_, symmetry_directions_, closure_error_, structure_constants_, \
-    algebra_, symmetry_score_, generator_space_
+    algebra_, symmetry_score_, generator_space_, candidate_names_, \
+    candidate_generators_, candidate_weights_, candidate_errors_
         As for :class:`SymmetryDiscoveringRegressor`; invariance is measured on
         the predicted log-probabilities.
     input_rep : symlearn.reps.Rep

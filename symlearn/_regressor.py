@@ -15,7 +15,7 @@ __all__ = ["SymmetryDiscoveringRegressor"]
 
 
 class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
-    """Regressor that learns which transformations leave the target unchanged.
+    """Regressor that learns which transformations leave the target unchanged (or move it along).
 
     ``fit`` trains a torch backbone (through skorch) together with a
     learnable Lie-group augmentation ``g = exp(sum_i t_i L_i)``: the
@@ -24,7 +24,10 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     transformed inputs ``g x``, while the augmentation is rewarded for
     reaching far and its generators for being distinct. Afterwards
     ``discovered_generators_`` is a basis of the discovered Lie algebra and
-    :meth:`symmetry_score` says how symmetric the fitted model is.
+    :meth:`symmetry_score` says how symmetric the fitted model is. With an
+    ``output_rep`` the target is equivariant instead of invariant: the same
+    group element moves ``x`` and ``y``. With ``candidate_generators`` the
+    estimator tests symmetries you suggest instead of searching.
 
     Inputs are rescaled in a way that commutes with the group action (one
     scale per ``Vectors`` block, no centring; ``Scalars`` standardized), and
@@ -40,7 +43,13 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     input_rep : symlearn.reps.Rep, default=None
         How a ``d x d`` group element acts on a row of ``X``; must cover
         exactly ``n_features``. ``None`` treats the whole row as one vector
-        (``Vectors(1, n_features)``).
+        (``Vectors(1, n_features)``). With :class:`~symlearn.reps.Points`,
+        generators are homogeneous matrices of ``aff(d)`` (translations too).
+    output_rep : symlearn.reps.Rep, default=None
+        How the group acts on ``y`` (e.g. ``Vectors(n, d)`` for future
+        positions, ``Tensor(d, 2)`` for an inertia tensor); must cover every
+        column of ``y`` and act on the same ``R^d`` as ``input_rep``.
+        ``None``: the target is invariant.
     n_generators : "auto" or int, default="auto"
         Number of generators. ``"auto"`` lets the data decide: after a
         warm-up of the backbone alone (a third of the epochs), every direction
@@ -52,7 +61,15 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     generator_space : array-like of shape (m, d, d), default=None
         Restricts the search to the span of these matrices, to use domain
         knowledge (e.g. ``symlearn.lie.so_generators(d)`` for rotations only,
-        or matrices with known-zero blocks). ``None`` searches all of gl(d).
+        or matrices with known-zero blocks). ``None`` searches all of gl(d)
+        (``aff(d)`` with points).
+    candidate_generators : list or dict, default=None
+        Candidate symmetries to test instead of searching: generator stacks
+        ``(k, d, d)`` or names such as ``"rotation_xy"``, ``"rotations"``,
+        ``"scaling"``, ``"translations"`` (see
+        :func:`symlearn.lie.named_generators`), as a list or a dict from
+        your names to them. Each gets its own equivariance regularizer whose
+        weight is tuned during training (``candidate_weights_``).
     symmetry_tolerance : float, default=0.2
         Largest relative invariance error (see :meth:`generator_errors`) of
         a direction that ``"auto"`` counts as a symmetry.
@@ -61,9 +78,10 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         the symmetry score and the reference spectrum. ``0`` trains on all
         rows and measures on them too.
     symmetry_weight : float, default=1.0
-        Weight of the consistency term ``mean |f(g x) - f(x)|^2`` (in
-        standardized target units). The parameter to tune with
-        ``GridSearchCV``.
+        Weight of the consistency term ``mean |f(g x) - g . f(x)|^2`` (in
+        standardized target units), or of all candidate regularizers. The
+        parameter to tune with ``GridSearchCV``; ``0`` fits the backbone
+        alone and learns no symmetry.
     reach_weight : float, default=0.01
         Weight of the reward for the mean extent (as a fraction of its
         maximum), which keeps the augmentation from shrinking to the identity.
@@ -132,10 +150,22 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         compact, the axes it acts on and the metric it preserves.
     symmetry_score_ : float
         :meth:`symmetry_score` on the held-out rows.
+    candidate_names_ : list of str
+        Candidate mode only: the candidates' names.
+    candidate_generators_ : list of ndarray of shape (k_j, d, d)
+        Candidate mode only: their unit-norm generators.
+    candidate_weights_ : ndarray of shape (n_candidates,)
+        Candidate mode only: tuned weight of each candidate in (0, 1]; 1 for
+        the most exact, small for a broken one.
+    candidate_errors_ : ndarray of shape (n_candidates,)
+        Candidate mode only: RMS relative error of each candidate's
+        generators for the fitted model on the held-out rows.
     generator_space_ : ndarray of shape (m, d, d)
         Orthonormal basis of the search space.
     input_rep_ : symlearn.reps.Rep
         The representation used (``input_rep`` or its default).
+    output_rep_ : symlearn.reps.Rep or None
+        ``output_rep``.
     net_ : symlearn._net.SymmetryNet
         The fitted skorch net; ``net_.module_.backbone`` is the trained
         backbone and ``net_.history`` the training history.
