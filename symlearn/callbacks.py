@@ -9,25 +9,28 @@ __all__ = ["CandidateWeighting", "EpochProgressBar"]
 
 
 class CandidateWeighting(Callback):
-    """Tune the weight of each candidate symmetry from how exact it is.
+    """Weight each candidate symmetry by how exact the warmed-up model finds it.
 
-    At the end of every epoch in which the candidate regularizers are on
-    (the first being the last warm-up epoch, when the model has not yet been
-    pushed towards any candidate), ``measure`` rates each candidate on up to
-    ``max_rows`` training rows, and the rating ``e_j`` sets its weight (Kim
-    et al., ICML 2023, in a non-compounding form)::
+    At the end of the warm-up (the first epoch in which the candidate
+    regularizers are on), the model has been pushed towards no candidate,
+    so it rates them without bias. ``measure`` gives each candidate an error
+    ``e_j`` on up to ``max_rows`` training rows, and the weights become (Kim
+    et al., ICML 2023: a candidate whose error is far from the best is
+    down-weighted)::
 
         lambda_j = ((min_k e_k + floor) / (e_j + floor)) ** power
 
-    A weight never rises again (``lambda_j`` is the minimum of the values
-    above so far), as in Kim et al., where the weights are divided by ratios
-    of at least 1: once a broken candidate is down-weighted and the model
-    fits the data it breaks, regularizing it back would make it look exact.
-    The most exact candidate keeps weight (about) 1; exact candidates, whose
-    errors are all near the model's own accuracy, stay comparable because
-    of the ``floor``. The errors and
-    weights go into the history as ``candidate_errors`` and
-    ``candidate_weights``.
+    The most exact candidate gets weight 1; exact candidates, whose errors
+    all sit near the model's own accuracy, stay comparable because of the
+    ``floor``; a broken one is down-weighted, so the model may fit the data
+    that breaks it. With ``every_epoch=True`` the weights are re-rated after
+    every later epoch and can only fall further (as in Kim et al.'s repeated
+    division). That rates the *regularized* model, which has been pushed
+    hardest where imposing a candidate is cheapest, not where it is exact:
+    on the inertia task with rotation and scaling candidates (all exact),
+    it drove the rotations to weights near 0.1 at 300 rows, and the scaling
+    to 0.001 at 1000 rows, so it is off by default. The errors and weights
+    go into the history as ``candidate_errors`` and ``candidate_weights``.
 
     Parameters
     ----------
@@ -39,34 +42,35 @@ class CandidateWeighting(Callback):
         everywhere else), which does not depend on how far a candidate's
         group elements reach.
     power : float, default=4.0
-        Sharpness of the down-weighting. Kim et al. divide repeatedly, which
-        compounds; recomputing from the current errors instead needs a power
-        above 1 for a broken candidate's weight to stay down.
+        Sharpness of the down-weighting.
     floor : float, default=0.1
         Error below which differences between candidates do not count.
+    every_epoch : bool, default=False
+        Also re-rate after every later epoch, lowering weights only.
     max_rows : int, default=1000
         Training rows the errors are measured on.
     """
 
-    def __init__(self, measure, power=4.0, floor=0.1, max_rows=1000):
+    def __init__(self, measure, power=4.0, floor=0.1, every_epoch=False, max_rows=1000):
         self.measure = measure
         self.power = power
         self.floor = floor
+        self.every_epoch = every_epoch
         self.max_rows = max_rows
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.X_ = X[: self.max_rows]
+        self.rated_ = False
 
     def on_epoch_end(self, net, **kwargs):
         candidates = net.module_.augmentation
-        if not bool(candidates.enabled):
+        if not bool(candidates.enabled) or (self.rated_ and not self.every_epoch):
             return
         errors = np.asarray(self.measure(net.module_, self.X_), dtype=float)
         target = ((errors.min() + self.floor) / (errors + self.floor)) ** self.power
-        # Weights only ever fall (as in Kim et al.): a candidate the model has
-        # been allowed to break cannot talk its way back by being imposed.
         weights = np.minimum(candidates.weights.cpu().double().numpy(), target)
         candidates.weights.copy_(torch.as_tensor(weights, dtype=candidates.weights.dtype))
+        self.rated_ = True
         net.history.record("candidate_errors", errors.tolist())
         net.history.record("candidate_weights", weights.tolist())
 
