@@ -17,9 +17,12 @@ from symlearn.reps import Vectors
 
 np.set_printoptions(precision=3, suppress=True)
 
-X, y, truth = make_two_body_trajectories(1000, angle_range=(-np.pi / 4, np.pi / 4), random_state=0)
+# States 0.1 time units apart: a quarter orbit per window.
+X, y, truth = make_two_body_trajectories(
+    1000, angle_range=(-np.pi / 4, np.pi / 4), time_step=0.1, random_state=0
+)
 X_test, y_test, _ = make_two_body_trajectories(
-    500, angle_range=(np.pi / 2, 3 * np.pi / 2), random_state=1
+    500, angle_range=(np.pi / 2, 3 * np.pi / 2), time_step=0.1, random_state=1
 )
 states = Vectors(20, 2)  # every state is (q1, q2, v1, v2): four 2-D vectors
 options = dict(input_rep=states, output_rep=states, max_epochs=100, random_state=0)

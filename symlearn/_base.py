@@ -56,8 +56,8 @@ WARMUP_FRACTION = 1 / 3
 #: the final test on held-out rows decides which are kept.
 PROBE_TOLERANCE_FACTOR = 3.0
 
-#: Seeded directions already within the tolerance start at this fraction of
-#: the largest extent: the warmed-up model is nearly symmetric along them, so
+#: Seeded directions that look exact start at this fraction of the largest
+#: extent: the warmed-up model is nearly symmetric along them, so
 #: a wide start is safe, and it saves the many epochs the reach would
 #: otherwise take to grow (which an equivariant task, whose outputs must turn
 #: with the inputs, needs most).
@@ -84,6 +84,28 @@ def _reach_of(compact):
     boosts, scalings and translations that would carry points far outside
     the data, so one unit of group parameter instead."""
     return FULL_TURN_EXTENT if compact else 1.0
+
+
+def _rotation_like(generators, rep):
+    """Mask of the unit generators whose linear part is antisymmetric (compact orbits)."""
+    d = rep.dim - rep.affine
+    linear = np.asarray(generators)[:, :d, :d]
+    norms = np.linalg.norm(linear, axis=(1, 2))
+    asymmetry = np.linalg.norm(linear + linear.transpose(0, 2, 1), axis=(1, 2))
+    return (norms > 0.1) & (asymmetry <= 0.1 * np.maximum(norms, 1e-12))
+
+
+def _before_largest_gap(errors):
+    """Mask of the directions before the largest ratio between consecutive errors.
+
+    ``errors`` is increasing; a spectrum without a gap (ratio below 3)
+    marks nothing.
+    """
+    ratios = errors[1:] / np.maximum(errors[:-1], 1e-12)
+    mask = np.zeros(len(errors), dtype=bool)
+    if len(ratios) and ratios.max() >= 3:
+        mask[: np.argmax(ratios) + 1] = True
+    return mask
 
 
 @contextmanager
@@ -563,9 +585,12 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         The warmed-up backbone is kept as the reference model: it never saw
         the augmentation, so it rates how symmetric the *data* is along a
         direction without the bias of a model trained to be symmetric.
-        Directions already within ``symmetry_tolerance`` start at a wide
-        extent, approximate ones at a narrow one, so that the augmentation
-        does not impose them before the data has had its say. With
+        Rotation-like directions already within ``symmetry_tolerance``, or in
+        the cluster of most exact directions before the largest gap of the
+        spectrum (the warmed-up model's own inaccuracy can put an exact
+        symmetry just above the tolerance), start at a wide extent; the
+        others at a narrow one, so that the augmentation does not impose
+        them before the data has had its say. With
         ``symmetry_weight=0`` nothing is switched on (a plain fit); with
         candidates, their regularizers are switched on instead.
         """
@@ -584,8 +609,11 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         else:
             chosen = np.arange(len(errors)) < self.n_generators
         wide = SEEDED_EXTENT_FRACTION * augmentation.max_extent
-        narrow = augmentation.initial_extent
-        extents = np.where(errors[chosen] < self.symmetry_tolerance, wide, narrow)
+        exact = (errors < self.symmetry_tolerance) | _before_largest_gap(errors)
+        # A wide start is a half turn for a rotation, but a factor of ~4 for
+        # a scaling or a boost: those always start narrow.
+        wide_start = exact & _rotation_like(directions, rep)
+        extents = np.where(wide_start[chosen], wide, augmentation.initial_extent)
         augmentation.set_generators(directions[chosen], extents=extents)
 
     def _rate_candidates(self, module, X_scaled, *, candidates, rep, output_rep):
@@ -680,11 +708,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         unbounded, as far as the learned augmentation reached along them, at
         most one unit: beyond the data the model has nothing to be symmetric on.
         """
-        d = self.input_rep_.dim - self.input_rep_.affine
-        linear = self.discovered_generators_[:, :d, :d]
-        norms = np.linalg.norm(linear, axis=(1, 2))
-        asymmetry = np.linalg.norm(linear + linear.transpose(0, 2, 1), axis=(1, 2))
-        rotation_like = (norms > 0.1) & (asymmetry <= 0.1 * np.maximum(norms, 1e-12))
+        rotation_like = _rotation_like(self.discovered_generators_, self.input_rep_)
         return np.where(
             rotation_like, FULL_TURN_EXTENT, np.minimum(self.generator_strengths_, 1.0)
         )
