@@ -26,8 +26,8 @@ TRAIN_ANGLES, SHIFTED_ANGLES = (-np.pi / 4, np.pi / 4), (np.pi / 2, 3 * np.pi / 
 def two_body(n_samples, angles, seed):
     # A window of 10 states 0.1 apart (a quarter orbit). With the default
     # 0.2 the rotation is found as well, but its learned reach stays near its
-    # start and the rotated-orbit MSE is 2.5-5.8 times the oracle's (seeds
-    # 0-2, benchmarks/bench_equivariance.py).
+    # start and the rotated-orbit MSE is 1.3-7.7 times the oracle's (seeds
+    # 0-2, 1000 rows, benchmarks/bench_equivariance.py).
     return make_two_body_trajectories(
         n_samples, angle_range=angles, time_step=0.1, random_state=seed
     )
