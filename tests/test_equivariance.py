@@ -12,7 +12,6 @@ from symlearn.datasets import (
     transform_dataset,
 )
 from symlearn.lie import named_generators, so_generators
-from symlearn.metrics import lie_algebra_similarity
 from symlearn.reps import Points, Scalars, Tensor, Vectors
 from symlearn.testing import assert_same_algebra
 
