@@ -35,7 +35,14 @@ from .metrics._infinitesimal import (
     relative_invariance_errors,
     symmetry_spectrum,
 )
-from .nn import FULL_TURN_EXTENT, MLP, CandidateSymmetries, LieAugmentation, SymmetryModule
+from .nn import (
+    FULL_TURN_EXTENT,
+    MLP,
+    CandidateSymmetries,
+    LieAugmentation,
+    SymmetryModule,
+    default_reach,
+)
 from .reps import Rep, Vectors
 
 __all__ = ["BaseSymmetryDiscoverer"]
@@ -77,13 +84,6 @@ SKORCH_PREFIXES = (
     "iterator_valid__",
     "callbacks__",
 )
-
-
-def _reach_of(compact):
-    """Reach of sampled group elements: a full turn for compact groups; for
-    boosts, scalings and translations that would carry points far outside
-    the data, so one unit of group parameter instead."""
-    return FULL_TURN_EXTENT if compact else 1.0
 
 
 def _rotation_like(generators, rep):
@@ -373,8 +373,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         names, stacks = [], []
         for index, (name, candidate) in enumerate(items):
             if isinstance(candidate, str):
-                space = rep.dim - 1 if rep.affine else rep.dim
-                stack = named_generators(candidate, space, affine=rep.affine)
+                stack = named_generators(candidate, rep.dim - rep.affine, affine=rep.affine)
                 name = candidate if name is None else name
             else:
                 stack = as_generator_stack(candidate, name=f"candidate {name or index}")
@@ -490,8 +489,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         candidates = reaches = None
         if stacks is not None:
             candidates = [self._to_model(stack) for stack in stacks]
+            self._candidate_spans = [orthonormal_span(stack) for stack in candidates]
             reaches = [
-                _reach_of(identify_algebra(stack, affine=rep.affine).compact) for stack in stacks
+                default_reach(identify_algebra(stack, affine=rep.affine).compact)
+                for stack in stacks
             ]
         with _seeded_torch(self._torch_seed(), device):
             backbone = self.get_backbone(X.shape[1], n_outputs)
@@ -504,7 +505,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             callbacks = [SymmetryProbe(self._warmup_epochs(), propose)]
             if candidates is not None:
                 measure = partial(
-                    self._rate_candidates, candidates=candidates, rep=rep, output_rep=output_rep
+                    self._rate_candidates, rep=rep, basis=model_basis, output_rep=output_rep
                 )
                 callbacks.append(self.get_candidate_weighting(measure))
             net = self.get_net(module, device, callbacks=callbacks, output_rep=output_rep)
@@ -616,14 +617,22 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         extents = np.where(wide_start[chosen], wide, augmentation.initial_extent)
         augmentation.set_generators(directions[chosen], extents=extents)
 
-    def _rate_candidates(self, module, X_scaled, *, candidates, rep, output_rep):
-        """Root-mean-square relative error of each candidate's generators for ``module``."""
-        errors = []
-        for stack in candidates:
-            span = orthonormal_span(stack)
-            gram = self._gram(module.backbone, X_scaled, rep, span, output_rep)
-            errors.append(np.sqrt(np.trace(gram) / len(span)))
-        return np.array(errors)
+    def _rate_candidates(self, module, X_scaled, *, rep, basis, output_rep):
+        """Candidate errors of ``module`` (see :meth:`_candidate_errors`)."""
+        gram = self._gram(module.backbone, X_scaled, rep, basis, output_rep)
+        return self._candidate_errors(gram, basis)
+
+    def _candidate_errors(self, gram, basis):
+        """Root-mean-square relative error of each candidate's generators, shape (J,).
+
+        One Gram matrix on the span of all candidates rates every candidate.
+        """
+        return np.array(
+            [
+                np.sqrt(np.mean(relative_invariance_errors(gram, basis, span) ** 2))
+                for span in self._candidate_spans
+            ]
+        )
 
     def _learned_generators(self, gram):
         """The generators training produced and how far each reaches, model coordinates.
@@ -645,14 +654,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         _, learned = symmetry_spectrum(gram, basis)
         weighted = (augmentation.weights * augmentation.reaches).cpu().double().numpy()
         reach = np.zeros(len(learned))
-        for j, stack in enumerate(self._candidates_in_model()):
-            span = orthonormal_span(stack)
+        for j, span in enumerate(self._candidate_spans):
             inside = np.einsum("kab,iab->ki", learned, span) ** 2
             reach += weighted[j] ** 2 * inside.sum(axis=1)
         return learned, np.sqrt(reach)
-
-    def _candidates_in_model(self):
-        return [self._to_model(stack) for stack in self.candidate_generators_]
 
     def _analyze_symmetry(self, X_held_out):
         """Measure, prune, canonicalize and name the learned generators."""
@@ -691,14 +696,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         self.symmetry_score_ = self._score(X_held_out, self._default_reach(), 4, 0)
 
     def _analyze_candidates(self, gram):
-        weights = self.net_.module_.augmentation.weights.cpu().double().numpy()
-        self.candidate_weights_ = weights.copy()
-        self.candidate_errors_ = np.array(
-            [
-                np.sqrt(np.mean(relative_invariance_errors(gram, self._model_basis, span) ** 2))
-                for span in map(orthonormal_span, self._candidates_in_model())
-            ]
-        )
+        self.candidate_weights_ = self.net_.module_.augmentation.weights.cpu().double().numpy()
+        self.candidate_errors_ = self._candidate_errors(gram, self._model_basis)
 
     def _default_reach(self):
         """Reach of each discovered generator for :meth:`symmetry_score`, shape (k,).

@@ -5,7 +5,7 @@ import torch
 from sklearn.utils import check_random_state
 
 from ..lie import as_generator_stack, identify_algebra, normalize_generators
-from ..nn import FULL_TURN_EXTENT, sample_group_elements
+from ..nn import default_reach, sample_group_elements
 
 __all__ = ["transform_dataset"]
 
@@ -64,7 +64,7 @@ def transform_dataset(
     y = np.asarray(y, dtype=float)
     generators = normalize_generators(as_generator_stack(generators))
     if reach is None:
-        reach = FULL_TURN_EXTENT if identify_algebra(generators).compact else 1.0
+        reach = default_reach(identify_algebra(generators).compact)
     seed = check_random_state(random_state).randint(2**31 - 1)
     rng = torch.Generator().manual_seed(int(seed))
     X_rows = torch.as_tensor(np.tile(X, (n_copies, 1)))

@@ -3,6 +3,7 @@
 from ._augmentation import (
     FULL_TURN_EXTENT,
     LieAugmentation,
+    default_reach,
     exp_combination,
     sample_group_elements,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "LieAugmentation",
     "MLP",
     "SymmetryModule",
+    "default_reach",
     "exp_combination",
     "sample_group_elements",
 ]

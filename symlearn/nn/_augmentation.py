@@ -5,12 +5,25 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["LieAugmentation", "FULL_TURN_EXTENT", "exp_combination", "sample_group_elements"]
+__all__ = [
+    "LieAugmentation",
+    "FULL_TURN_EXTENT",
+    "default_reach",
+    "exp_combination",
+    "sample_group_elements",
+]
 
 #: Coefficient reach that turns a unit-Frobenius-norm rotation generator by a
 #: half turn each way, i.e. covers the whole circle. ``J / sqrt(2)`` has unit
 #: norm, and ``exp(t J / sqrt(2))`` rotates by ``t / sqrt(2)``.
 FULL_TURN_EXTENT = math.pi * math.sqrt(2.0)
+
+
+def default_reach(compact):
+    """How far to sample a group: a full turn when it is compact; one unit of
+    group parameter otherwise, since boosts, scalings and translations with a
+    large parameter carry points far outside the data."""
+    return FULL_TURN_EXTENT if compact else 1.0
 
 
 def exp_combination(coefficients, generators):
