@@ -32,7 +32,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     n_generators : "auto" or int, default="auto"
     generator_space : array-like of shape (m, d, d), default=None
     candidate_generators : list or dict, default=None
-    symmetry_tolerance : float, default=0.2
+    symmetry_tolerance : float or "auto", default="auto"
     validation_fraction : float, default=0.2
         See :class:`~symlearn.SymmetryDiscoveringRegressor`.
     symmetry_weight : float, default=1.0
@@ -40,6 +40,8 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     reach_weight : float, default=0.01
     distinctness_weight : float, default=1.0
     n_augmentations : int, default=1
+    test_time_augmentation : int, default=0
+        Default of :meth:`predict_proba`'s option of the same name.
     max_epochs : int, default=60
     batch_size : int, default=128
     lr : float, default=0.01
@@ -104,31 +106,39 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
         # Log-probabilities: logits are only defined up to a shared constant.
         return torch.log_softmax(outputs, dim=1)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, *, test_time_augmentation=None):
         """Class probabilities for ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        test_time_augmentation : int, default=None
+            Average the probabilities over this many random elements of the
+            discovered group, drawn at the learned strengths (``0``: predict
+            on ``X`` as it is). ``None`` uses the estimator's
+            ``test_time_augmentation``. Costs one forward pass and one warp
+            of ``X`` per element.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns ordered as ``classes_``.
         """
-        logits = self._module_outputs(self._scaled_inputs(X))
-        return torch.softmax(logits, dim=1).numpy()
+        logits = self._view_outputs(X, test_time_augmentation)
+        return torch.softmax(logits, dim=-1).mean(dim=0).numpy()
 
-    def predict(self, X):
+    def predict(self, X, *, test_time_augmentation=None):
         """Predict class labels for ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        test_time_augmentation : int, default=None
+            See :meth:`predict_proba`.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        proba = self.predict_proba(X)  # checks that the estimator is fitted
+        proba = self.predict_proba(X, test_time_augmentation=test_time_augmentation)
         return self.classes_[np.argmax(proba, axis=1)]

@@ -13,10 +13,11 @@ from .datasets import (
     make_asymmetric_regression,
     make_pairwise_distance_regression,
     make_ring_classification,
+    make_rotated_digits,
     make_rotation_invariant_regression,
 )
 from .metrics import lie_algebra_similarity
-from .reps import Vectors
+from .reps import Image, Vectors
 
 #: name -> (description, data set maker, estimator class, estimator options)
 DATASETS = {
@@ -37,6 +38,13 @@ DATASETS = {
         make_ring_classification,
         SymmetryDiscoveringClassifier,
         {},
+    ),
+    "digits": (
+        "scikit-learn's 8x8 digits turned over the whole circle in a 12x12 frame: "
+        "the label is invariant under rotations of the image plane, so(2) in aff(2)",
+        make_rotated_digits,
+        SymmetryDiscoveringClassifier,
+        {"input_rep": Image(12, 12)},
     ),
     "asymmetric": (
         "y = x0 + 2 x1^2 - x0 x1 on anisotropic inputs: no symmetry",

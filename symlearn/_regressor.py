@@ -70,9 +70,14 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         :func:`symlearn.lie.named_generators`), as a list or a dict from
         your names to them. Each gets its own equivariance regularizer whose
         weight is tuned during training (``candidate_weights_``).
-    symmetry_tolerance : float, default=0.2
+    symmetry_tolerance : float or "auto", default="auto"
         Largest relative invariance error (see :meth:`generator_errors`) of
-        a direction that ``"auto"`` counts as a symmetry.
+        a direction that ``n_generators="auto"`` counts as a symmetry.
+        ``"auto"`` is 0.2, or 1.0 when ``input_rep`` has an
+        :class:`~symlearn.reps.Image` part: resampling a pixel grid puts a
+        floor under the first-order error that no model gets below (0.65-0.7
+        for a CNN trained with the exact rotation augmentation on 12x12
+        digits, against 1.9-4 for the other planar motions).
     validation_fraction : float, default=0.2
         Fraction of the rows held out of training to measure exactness,
         the symmetry score and the reference spectrum. ``0`` trains on all
@@ -90,6 +95,11 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     n_augmentations : int, default=1
         Augmented views per sample and batch. Each costs one more forward
         and backward pass of the backbone.
+    test_time_augmentation : int, default=0
+        Default of :meth:`predict`'s option of the same name: average the
+        predictions over this many random elements of the discovered group
+        at the learned strengths. Each costs one forward pass; ``0`` predicts
+        on the inputs as they are.
     max_epochs : int, default=60
         Number of passes over the training data.
     batch_size : int, default=128
@@ -202,12 +212,13 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         n_generators="auto",
         generator_space=None,
         candidate_generators=None,
-        symmetry_tolerance=0.2,
+        symmetry_tolerance="auto",
         validation_fraction=0.2,
         symmetry_weight=1.0,
         reach_weight=0.01,
         distinctness_weight=1.0,
         n_augmentations=1,
+        test_time_augmentation=0,
         max_epochs=60,
         batch_size=128,
         lr=0.01,
@@ -233,6 +244,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
             reach_weight=reach_weight,
             distinctness_weight=distinctness_weight,
             n_augmentations=n_augmentations,
+            test_time_augmentation=test_time_augmentation,
             max_epochs=max_epochs,
             batch_size=batch_size,
             lr=lr,
@@ -297,18 +309,25 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     def _output_discrepancy(self, a, b):
         return squared_distance(a, b)
 
-    def predict(self, X):
+    def predict(self, X, *, test_time_augmentation=None):
         """Predict targets for ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        test_time_augmentation : int, default=None
+            Average the predictions over this many random elements ``g`` of
+            the discovered group, drawn at the learned strengths, each moved
+            back by ``g^-1`` when the target is equivariant (``0``: predict
+            on ``X`` as it is). ``None`` uses the estimator's
+            ``test_time_augmentation``. Costs one forward pass and one
+            transformation of ``X`` per element.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             float64, same number of dimensions as the ``y`` given to ``fit``.
         """
-        outputs = self._module_outputs(self._scaled_inputs(X)).numpy()
+        outputs = self._view_outputs(X, test_time_augmentation).mean(dim=0).numpy()
         y_pred = self._target_scaler.inverse_transform(outputs)
         return y_pred.ravel() if self._y_ndim == 1 else y_pred

@@ -2,13 +2,17 @@
 
 import numpy as np
 
-from .reps import Points, Vectors
+from .lie import PLANAR_MOTIONS, planar_motions
+from .reps import Image, Points, Vectors
 
-__all__ = ["axis_feature_names", "describe_generator", "symmetry_report"]
+__all__ = ["axis_feature_names", "describe_generator", "describe_motion", "symmetry_report"]
 
 #: Entries smaller than this fraction of a generator's largest entry are not
 #: mentioned when saying which axes it mixes.
 ENTRY_THRESHOLD = 0.2
+
+#: Planar motions with a smaller share of a generator's squared norm are not named.
+MOTION_THRESHOLD = 0.05
 
 
 def axis_feature_names(rep, feature_names):
@@ -45,6 +49,27 @@ def describe_generator(generator, axis_names):
     return "; ".join(parts)
 
 
+def describe_motion(generator, strength):
+    """``"rotation 98%, shear 2% (turns up to 45 degrees each way)"`` for an image generator.
+
+    The shares are the squared coefficients in :func:`~symlearn.lie.planar_motions`;
+    a generator that is mostly rotation also says how far the learned
+    strength turns the image.
+    """
+    coefficients = np.einsum("kab,ab->k", planar_motions(), generator)
+    shares = coefficients**2 / max(np.sum(coefficients**2), 1e-300)
+    order = np.argsort(-shares, kind="stable")
+    text = ", ".join(
+        f"{PLANAR_MOTIONS[k]} {shares[k]:.0%}" for k in order if shares[k] >= MOTION_THRESHOLD
+    )
+    rotation = PLANAR_MOTIONS.index("rotation")
+    if shares[rotation] > 0.5:
+        # A unit-norm rotation generator is J / sqrt(2): coefficient s turns by s / sqrt(2).
+        angle = np.degrees(strength * abs(coefficients[rotation]) / np.sqrt(2))
+        text += f" (turns up to {angle:.0f} degrees each way)"
+    return text
+
+
 def _axis_label(names, axis):
     shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
     return f"axis {axis} ({shown})"
@@ -56,8 +81,10 @@ def symmetry_report(estimator, *, tolerance, approximate_factor):
     feature_names = getattr(
         estimator, "feature_names_in_", [f"x{i}" for i in range(estimator.n_features_in_)]
     )
-    names = axis_feature_names(rep, feature_names)
-    labels = [_axis_label(n, a) for a, n in enumerate(names)]
+    images = any(isinstance(part, Image) for part in rep.parts())
+    if not images:
+        names = axis_feature_names(rep, feature_names)
+        labels = [_axis_label(n, a) for a, n in enumerate(names)]
     algebra = estimator.algebra_
     lines = []
     if estimator.n_generators_ == 0:
@@ -78,10 +105,14 @@ def symmetry_report(estimator, *, tolerance, approximate_factor):
         )
         lines.append("Generators, most exact first (error: relative invariance error):")
         for index, generator in enumerate(estimator.discovered_generators_):
+            strength = estimator.generator_strengths_[index]
+            if images:
+                what = describe_motion(generator, strength)
+            else:
+                what = f"mixes {describe_generator(generator, labels)}"
             lines.append(
                 f"  L{index}: error {estimator.generator_errors_[index]:.3f}, strength "
-                f"{estimator.generator_strengths_[index]:.2f}, mixes "
-                f"{describe_generator(generator, labels)}"
+                f"{strength:.2f}, {what}"
             )
     if hasattr(estimator, "candidate_weights_"):
         lines.append("Candidate symmetries (weight 1 = best satisfied; error as above):")

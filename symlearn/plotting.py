@@ -3,10 +3,13 @@
 import numpy as np
 from scipy.linalg import expm
 
-from ._report import axis_feature_names
-from .lie import as_generator_stack
+import torch
 
-__all__ = ["plot_generators", "plot_orbits"]
+from ._report import axis_feature_names, describe_motion
+from .lie import as_generator_stack
+from .reps import Image
+
+__all__ = ["plot_generators", "plot_image_orbits", "plot_orbits"]
 
 
 def _pyplot():
@@ -125,3 +128,67 @@ def plot_orbits(estimator, X, *, n_points=5, n_steps=60, ax=None, random_state=0
             ax.plot(*(flows @ x).T, lw=1.5)
     ax.set_title(f"Orbits under {estimator.algebra_.name}")
     return ax
+
+
+def plot_image_orbits(estimator, X, *, n_images=3, n_steps=7, axes=None, random_state=0):
+    """A grid of images moved along each discovered generator, as the augmentation moves them.
+
+    For every discovered generator ``L`` (rows grouped by generator) and a
+    few images ``x`` of ``X``, draws ``exp(t L) x`` for ``n_steps`` values
+    of ``t`` across the generator's learned strength; the middle column is
+    the image itself.
+
+    Parameters
+    ----------
+    estimator : fitted symlearn estimator
+        Its ``input_rep_`` must be a single :class:`~symlearn.reps.Image`.
+    X : array-like of shape (n_samples, n_features)
+        Images, as given to ``fit``.
+    n_images : int, default=3
+        Images per generator.
+    n_steps : int, default=7
+        Columns: values of ``t`` from ``-strength`` to ``strength``.
+    axes : array of matplotlib Axes of shape (n_generators * n_images, n_steps), optional
+    random_state : int, default=0
+        Which images are picked.
+
+    Returns
+    -------
+    axes : ndarray of matplotlib Axes
+    """
+    plt = _pyplot()
+    rep = estimator.input_rep_
+    if not isinstance(rep, Image):
+        raise ValueError(
+            f"plot_image_orbits draws images; this estimator's input_rep_ is {rep!r}, "
+            f"not a single symlearn.reps.Image."
+        )
+    if estimator.n_generators_ == 0:
+        raise ValueError("There are no generators to plot (n_generators_ is 0).")
+    X = np.asarray(X, dtype=np.float32)
+    picked = np.random.default_rng(random_state).choice(len(X), min(n_images, len(X)), replace=False)
+    rows = len(picked) * estimator.n_generators_
+    if axes is None:
+        _, axes = plt.subplots(
+            rows, n_steps, figsize=(1.1 * n_steps, 1.1 * rows), squeeze=False
+        )
+    images = torch.as_tensor(X[picked])
+    for k, (generator, strength) in enumerate(
+        zip(estimator.discovered_generators_, estimator.generator_strengths_)
+    ):
+        steps = np.linspace(-strength, strength, n_steps)
+        for column, t in enumerate(steps):
+            g = torch.as_tensor(expm(t * generator), dtype=torch.float32)
+            moved = rep.images(rep.act(g, images)).numpy()
+            for i, image in enumerate(moved):
+                ax = axes[k * len(picked) + i, column]
+                # Channels last for colour images; one channel shows as grey.
+                shown = image[0] if rep.channels == 1 else np.moveaxis(image, 0, -1)
+                ax.imshow(shown, cmap="gray_r" if rep.channels == 1 else None)
+                ax.set_xticks([])
+                ax.set_yticks([])
+        axes[k * len(picked), 0].set_ylabel(f"L{k}", rotation=0, ha="right")
+        axes[k * len(picked), n_steps // 2].set_title(
+            describe_motion(generator, strength), fontsize=8
+        )
+    return axes

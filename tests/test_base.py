@@ -14,7 +14,7 @@ from symlearn import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
 from symlearn.datasets import make_ring_classification, make_rotation_invariant_regression
 from symlearn.lie import so_generators
 from symlearn.metrics import symmetry_scorer
-from symlearn.reps import Points, Scalars, Tensor, Vectors
+from symlearn.reps import Image, Points, Scalars, Tensor, Vectors
 
 ESTIMATORS = [SymmetryDiscoveringRegressor, SymmetryDiscoveringClassifier]
 
@@ -86,6 +86,9 @@ def test_single_class_is_rejected(no_training):
         ({"generator_space": np.zeros((1, 3, 3))}, ValueError, r"stack of \(d, d\)"),
         ({"generator_space": np.zeros((1, 2, 2))}, ValueError, "spans nothing"),
         ({"symmetry_tolerance": -0.1}, ValueError, "symmetry_tolerance"),
+        ({"symmetry_tolerance": "loose"}, ValueError, 'symmetry_tolerance must be "auto"'),
+        ({"test_time_augmentation": -1}, ValueError, "test_time_augmentation"),
+        ({"input_rep": Image(2, 2)}, ValueError, "describes 4 features, but X has 2"),
         ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
         ({"symmetry_weight": -1.0}, ValueError, "symmetry_weight"),
         ({"lr": 0.0}, ValueError, "lr"),

@@ -19,3 +19,11 @@ def test_other_datasets_and_bad_arguments(capsys):
     assert "no continuous symmetry" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--dataset", "nope"])
+
+
+def test_digits_dataset_finds_the_rotation_of_the_image_plane(capsys):
+    assert main(["--dataset", "digits", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    similarity = float(re.search(r"similarity to the true algebra: ([\d.]+)", out).group(1))
+    accuracy = float(re.search(r"accuracy \(held out\): +([\d.]+)", out).group(1))
+    assert similarity >= 0.9 and accuracy >= 0.85

@@ -6,6 +6,7 @@ from symlearn.datasets import (
     make_asymmetric_regression,
     make_pairwise_distance_regression,
     make_ring_classification,
+    make_rotated_digits,
     make_rotation_invariant_regression,
 )
 from symlearn.lie import so_generators
@@ -169,3 +170,52 @@ def test_transform_dataset_moves_inputs_and_targets_together():
     np.testing.assert_allclose(np.cos(angle_in - angle_out), 1.0)
     X3, y3 = transform_dataset(X, y[:, 0], truth, input_rep=rep, random_state=0)
     np.testing.assert_array_equal(y3, y[:, 0])  # invariant targets stay
+
+
+def _padded_digits(pad=2):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return np.pad(digits.images, ((0, 0), (pad, pad), (pad, pad))), digits.target
+
+
+def test_rotated_digits_upright_are_the_bundled_digits_padded():
+    images, labels = _padded_digits()
+    X, y, generators = make_rotated_digits(angles=0, random_state=0)
+    assert X.shape == (1797, 144) and sorted(y) == sorted(labels)
+    upright = {image.tobytes(): label for image, label in zip(images.reshape(1797, -1), labels)}
+    # The identity warp is exact up to round-off.
+    assert all(upright[row.round(9).tobytes()] == label for row, label in zip(X, y))
+    np.testing.assert_allclose(generators[0, :2, :2], so_generators(2)[0])
+
+
+def test_rotated_digits_are_turned_by_the_requested_angles():
+    images, labels = _padded_digits()
+    X, y, _ = make_rotated_digits(60, angles=(90, 90), random_state=0)
+    turned_back = [
+        {np.rot90(row.reshape(12, 12), k).round(6).tobytes() for k in (1, -1)} for row in X
+    ]
+    known = dict(zip((image.round(6).tobytes() for image in images), labels))
+    assert all(
+        any(known.get(turn) == label for turn in turns) for turns, label in zip(turned_back, y)
+    )
+
+
+def test_rotated_digits_splits_classes_and_validation():
+    train, y_train, _ = make_rotated_digits(angles=0, split="train")
+    test, y_test, _ = make_rotated_digits(angles=0, split="test")
+    assert len(train) + len(test) == 1797 and abs(len(test) / 1797 - 0.3) < 0.01
+    assert not {row.tobytes() for row in train} & {row.tobytes() for row in test}
+    # Stratified: every digit in both parts.
+    assert set(y_train) == set(y_test) == set(range(10))
+    X, y, _ = make_rotated_digits(500, classes=(6, 9), pad=0, random_state=0)
+    assert X.shape == (500, 64) and set(y) == {6, 9}
+    for bad, match in [
+        ({"angles": 200}, "angles"),
+        ({"angles": (100, 50)}, "angles"),
+        ({"classes": (10,)}, "classes"),
+        ({"split": "valid"}, "split"),
+        ({"pad": -1}, "pad"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make_rotated_digits(10, **bad)

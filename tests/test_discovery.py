@@ -51,7 +51,7 @@ def test_auto_finds_no_symmetry_where_there_is_none():
     assert est.n_generators_ == 0
     assert est.discovered_generators_.shape == (0, 2, 2)
     assert est.algebra_.name == "trivial"
-    assert est.symmetry_spectrum_[0] > 1.5 * est.symmetry_tolerance
+    assert est.symmetry_spectrum_[0] > 1.5 * est.symmetry_tolerance_
     assert "No continuous symmetry" in est.describe_symmetry()
     assert est.score(X, y) > 0.95
 

@@ -56,3 +56,16 @@ def test_equivariant_orbits_example():
     assert discovering < plain / 10 and candidates < plain / 10
     weights = re.search(r"weights \{'rotation': ([\d.]+), 'scaling': ([\d.]+)\}", out)
     assert float(weights.group(1)) == 1.0 and float(weights.group(2)) < 0.05
+
+
+def test_rotated_digits_example(tmp_path):
+    out = _run("rotated_digits.py", cwd=tmp_path)
+    assert "Symmetry: so(2)" in out and "rotation 100%" in out
+    similarity = float(re.search(r"similarity of L0 to the rotation: ([\d.]+)", out).group(1))
+    plain, symlearn = (
+        float(re.search(rf"{name}: test accuracy ([\d.]+)", out).group(1))
+        for name in ("plain CNN", "symlearn")
+    )
+    assert similarity >= 0.9 and symlearn > plain + 0.03
+    assert (tmp_path / "digit_generators.png").stat().st_size > 0
+    assert (tmp_path / "digit_orbits.png").stat().st_size > 0

@@ -182,3 +182,34 @@ def test_identify_affine_algebras(name, dim, expected, compact):
     mixed = np.einsum("kl,lij->kij", mixing, generators)
     identity = identify_algebra(mixed, affine=True)
     assert (identity.name, identity.compact) == (expected, compact)
+
+
+def test_planar_motions_are_an_orthonormal_basis_of_aff2_by_kind():
+    from symlearn.lie import PLANAR_MOTIONS, aff_basis, planar_motions
+
+    basis = planar_motions()
+    flat = basis.reshape(6, -1)
+    np.testing.assert_allclose(flat @ flat.T, np.eye(6), atol=1e-12)
+    assert lie_algebra_similarity(basis, aff_basis(2)) > 1 - 1e-12
+    motions = dict(zip(PLANAR_MOTIONS, basis))
+    np.testing.assert_allclose(motions["translation_x"][:, 2], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(motions["rotation"][:2, :2] * np.sqrt(2), so_generators(2)[0])
+    np.testing.assert_allclose(motions["scaling"][:2, :2] * np.sqrt(2), np.eye(2))
+
+
+def test_sparse_basis_in_motion_coordinates_separates_rotation_and_shear():
+    from symlearn.lie import PLANAR_MOTIONS, planar_motions, sparse_basis
+
+    motions = dict(zip(PLANAR_MOTIONS, planar_motions()))
+    rotation, shear = motions["rotation"], motions["shear"]
+    # The two elementary shears (x += c y, y += c x) span rotation and shear.
+    elementary = np.stack([rotation + shear, rotation - shear]) / np.sqrt(2)
+    entries = sparse_basis(elementary)
+    named = sparse_basis(elementary, coordinates=planar_motions())
+    assert lie_algebra_similarity(named, elementary) > 1 - 1e-12  # same span
+    shares = np.einsum("kab,mab->km", named, planar_motions()) ** 2
+    np.testing.assert_allclose(np.sort(shares.max(axis=1)), [1.0, 1.0], atol=1e-9)
+    # Judged by matrix entries, the elementary shears are the sparsest basis.
+    np.testing.assert_allclose(np.sort(np.sum(np.abs(entries) > 1e-9, axis=(1, 2))), [1, 1])
+    with pytest.raises(ValueError, match="do not lie in the span of coordinates"):
+        sparse_basis(elementary, coordinates=planar_motions()[3:])

@@ -6,7 +6,7 @@ from scipy.linalg import expm
 from symlearn import SymmetryDiscoveringRegressor
 from symlearn.datasets import make_rotation_invariant_regression
 from symlearn.lie import so_generators
-from symlearn.plotting import plot_generators, plot_orbits
+from symlearn.plotting import plot_generators, plot_image_orbits, plot_orbits
 
 matplotlib.use("Agg")
 
@@ -45,3 +45,29 @@ def test_plot_orbits_draws_the_one_parameter_groups(fitted):
         assert np.min(np.linalg.norm(X - middle, axis=1)) < 1e-9
     with pytest.raises(ValueError, match="single 2-D or 3-D"):
         plot_orbits(est, np.c_[X, X])
+
+
+def test_plot_image_orbits_draws_each_image_along_each_generator(fitted):
+    from symlearn import SymmetryDiscoveringClassifier
+    from symlearn.datasets import make_rotated_digits
+    from symlearn.lie import PLANAR_MOTIONS, planar_motions
+    from symlearn.reps import Image
+
+    X, y, _ = make_rotated_digits(200, random_state=0)
+    rotation = planar_motions()[[PLANAR_MOTIONS.index("rotation")]]
+    # One searched direction, kept whatever its error: a quick fit with one generator.
+    clf = SymmetryDiscoveringClassifier(
+        input_rep=Image(12, 12), generator_space=rotation, n_generators=1, max_epochs=3,
+        random_state=0,
+    ).fit(X, y)
+    axes = plot_image_orbits(clf, X, n_images=2, n_steps=5)
+    assert axes.shape == (2, 5)
+    # The middle column is t = 0: the picked images themselves.
+    picked = np.random.default_rng(0).choice(len(X), 2, replace=False)
+    for row, index in enumerate(picked):
+        shown = axes[row, 2].get_images()[0].get_array()
+        np.testing.assert_allclose(shown, X[index].reshape(12, 12), atol=1e-4)
+    assert not np.allclose(axes[0, 0].get_images()[0].get_array(), X[picked[0]].reshape(12, 12))
+    assert "rotation" in axes[0, 2].get_title()
+    with pytest.raises(ValueError, match="not a single symlearn.reps.Image"):
+        plot_image_orbits(fitted[0], fitted[1])

@@ -66,7 +66,7 @@ def test_no_symmetry_gives_clearly_lower_strength_and_score(rotation, asymmetric
     assert est.symmetry_score(X_test, reach=full_turn) <= 0.5
     assert symmetric.symmetry_score(X_sym, reach=full_turn) > 0.9
     # Its reference-model error is far above the tolerance that "auto" uses.
-    assert est.generator_errors(X_test, model="reference")[0] > 1.5 * est.symmetry_tolerance
+    assert est.generator_errors(X_test, model="reference")[0] > 1.5 * est.symmetry_tolerance_
     # Not finding a symmetry must not cost accuracy.
     assert est.score(X_test, y_test) >= 0.95
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 from scipy.linalg import expm
 
-from symlearn.reps import DirectSum, Points, Scalars, Tensor, Vectors
+from symlearn.reps import DirectSum, Image, Points, Scalars, Tensor, Vectors
 
 REPS = [
     Vectors(1, 2),
@@ -86,6 +86,7 @@ def test_order_two_tensor_is_g_T_g_transposed_row_major():
 
 
 AFFINE = [Points(3, 2), Points(2, 3) + Vectors(1, 3) + Scalars(2)]
+IMAGES = [Image(5, 7, channels=2), Image(4, 4) + Vectors(1, 2) + Scalars(1)]
 
 
 @pytest.mark.parametrize("rep", AFFINE, ids=repr)
@@ -108,14 +109,17 @@ def test_points_move_affinely_and_vectors_feel_only_the_linear_part(rep):
         np.testing.assert_allclose(moved[:, where], expected, atol=1e-12)
 
 
-@pytest.mark.parametrize("rep", [*REPS, *AFFINE], ids=repr)
+@pytest.mark.parametrize("rep", [*REPS, *AFFINE, *IMAGES], ids=repr)
 def test_tangent_is_the_derivative_of_the_action(rep):
     rng = np.random.default_rng(5)
     generators = torch.as_tensor(rng.standard_normal((2, rep.dim, rep.dim)))
     if rep.affine:
         generators[:, -1] = 0.0  # aff(d): the last row of a generator is zero
     x = torch.as_tensor(rng.standard_normal((3, rep.size)))
-    step = 1e-6
+    # An image warp is bilinear between pixel centres: its central difference
+    # carries an O(step) cross term, so the step is small (float64 keeps
+    # the round-off at ~1e-8).
+    step = 1e-8
     for k, generator in enumerate(generators):
         forward = rep.act(torch.linalg.matrix_exp(step * generator), x)
         backward = rep.act(torch.linalg.matrix_exp(-step * generator), x)
@@ -134,3 +138,53 @@ def test_affine_reps_have_no_row_matrix_and_mixed_dimensions_fail():
         Points(1, 2) + Vectors(1, 3)
     with pytest.raises(ValueError, match="positive integer"):
         Tensor(3, order=0)
+
+
+def _homogeneous(linear=((1.0, 0.0), (0.0, 1.0)), shift=(0.0, 0.0)):
+    g = torch.eye(3, dtype=torch.float64)
+    g[:2, :2], g[:2, 2] = torch.tensor(linear), torch.tensor(shift)
+    return g
+
+
+def test_image_quarter_turn_is_rot90_counter_clockwise():
+    rep = Image(6, 6, channels=2)
+    images = torch.rand(3, 2, 6, 6, dtype=torch.float64)
+    turned = rep.act(_homogeneous(((0.0, -1.0), (1.0, 0.0))), images.reshape(3, -1))
+    expected = torch.rot90(images, k=1, dims=(2, 3))  # counter-clockwise on screen
+    np.testing.assert_allclose(turned.reshape(3, 2, 6, 6), expected, atol=1e-12)
+
+
+def test_image_translation_shifts_content_and_fills_zeros():
+    # The longer side spans [-1, 1]: a shift of 0.5 is two pixels of an 8-wide image.
+    rep = Image(4, 8)
+    image = torch.rand(1, 4, 8, dtype=torch.float64) + 1.0
+    right_up = rep.act(_homogeneous(shift=(0.5, 0.5)), image.reshape(1, -1)).reshape(4, 8)
+    expected = torch.zeros(4, 8, dtype=torch.float64)
+    expected[:2, 2:] = image[0, 2:, :6]  # content moves right and up, zeros come in
+    np.testing.assert_allclose(right_up, expected, atol=1e-12)
+
+
+def test_image_coordinates_and_gradient_follow_the_frame():
+    rep = Image(2, 4)
+    coordinates = rep.pixel_coordinates(dtype=torch.float64)
+    np.testing.assert_allclose(coordinates[0], [-0.75, 0.25, 1.0])  # top left pixel
+    np.testing.assert_allclose(coordinates[-1], [0.75, -0.25, 1.0])  # bottom right
+    ramp = torch.tensor([[0.0, 1.0, 2.0, 3.0]] * 2, dtype=torch.float64).reshape(1, -1)
+    d_x, d_y = rep.gradient(ramp)
+    # One unit per pixel is two per frame unit (4 pixels span 2); zeros outside the frame.
+    np.testing.assert_allclose(d_x[0, 0, 0], [1.0, 2.0, 2.0, -2.0])
+    # y points up: above the top row is outside (zero), below it is the ramp.
+    np.testing.assert_allclose(d_y[0, 0], [[0.0, -1.0, -2.0, -3.0], [0.0, 1.0, 2.0, 3.0]])
+
+
+def test_image_rep_validation_and_identity():
+    rep = Image(8, 8)
+    assert (rep.size, rep.dim, rep.affine, rep.shape) == (64, 3, True, (1, 8, 8))
+    assert rep == Image(8, 8, channels=1) and rep != Image(8, 8, channels=3)
+    assert repr(Image(2, 3, channels=3)) == "Image(2, 3, channels=3)"
+    with pytest.raises(ValueError, match="Image: height must be a positive integer"):
+        Image(0, 8)
+    with pytest.raises(ValueError, match="cannot combine Image and Points"):
+        Image(4, 4) + Points(2, 2)
+    with pytest.raises(ValueError, match="same dimension"):
+        Image(4, 4) + Vectors(1, 3)

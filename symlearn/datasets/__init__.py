@@ -10,6 +10,7 @@ from ._invariant import (
     make_ring_classification,
     make_rotation_invariant_regression,
 )
+from ._images import make_rotated_digits
 from ._transform import transform_dataset
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "make_lorentz_invariant_regression",
     "make_pairwise_distance_regression",
     "make_ring_classification",
+    "make_rotated_digits",
     "make_rotation_invariant_regression",
     "make_two_body_trajectories",
     "transform_dataset",

@@ -10,7 +10,14 @@ from ._algebra import (
     so_generators,
     so_pq_generators,
 )
-from ._named import aff_basis, affine_embedding, named_generators, translation_generators
+from ._named import (
+    PLANAR_MOTIONS,
+    aff_basis,
+    affine_embedding,
+    named_generators,
+    planar_motions,
+    translation_generators,
+)
 from ._structure import (
     AlgebraIdentity,
     identify_algebra,
@@ -22,6 +29,8 @@ from ._structure import (
 
 __all__ = [
     "AlgebraIdentity",
+    "PLANAR_MOTIONS",
+    "planar_motions",
     "aff_basis",
     "affine_embedding",
     "named_generators",

@@ -6,7 +6,17 @@ import numpy as np
 
 from ._algebra import gl_basis, rotation_generator, so_generators, so_pq_generators
 
-__all__ = ["aff_basis", "affine_embedding", "named_generators", "translation_generators"]
+__all__ = [
+    "PLANAR_MOTIONS",
+    "aff_basis",
+    "affine_embedding",
+    "named_generators",
+    "planar_motions",
+    "translation_generators",
+]
+
+#: Names of the directions of :func:`planar_motions`, in order.
+PLANAR_MOTIONS = ("translation_x", "translation_y", "rotation", "scaling", "stretch", "shear")
 
 #: Axis letters used in names such as ``"rotation_xy"``.
 AXIS_LETTERS = "xyzw"
@@ -75,6 +85,34 @@ def aff_basis(dim):
     (6, 3, 3)
     """
     return np.concatenate([affine_embedding(gl_basis(dim)), translation_generators(dim)])
+
+
+def planar_motions():
+    """Orthonormal basis of aff(2) by kind of motion, homogeneous form.
+
+    The six directions Augerino augments images along, each a unit-norm
+    ``3 x 3`` generator: translations along ``x`` and ``y``, rotation
+    ``J / sqrt(2)``, scaling ``I / sqrt(2)``, stretch ``diag(1, -1) /
+    sqrt(2)`` (wider and flatter) and shear ``[[0, 1], [1, 0]] / sqrt(2)``.
+    The coefficients of a generator in this basis say how much of each
+    motion it is; :data:`PLANAR_MOTIONS` names them.
+
+    Returns
+    -------
+    basis : ndarray of shape (6, 3, 3)
+
+    Examples
+    --------
+    >>> motions = dict(zip(PLANAR_MOTIONS, planar_motions()))
+    >>> motions["rotation"].round(3)
+    array([[ 0.   , -0.707,  0.   ],
+           [ 0.707,  0.   ,  0.   ],
+           [ 0.   ,  0.   ,  0.   ]])
+    """
+    linear = np.array(
+        [[[0.0, -1.0], [1.0, 0.0]], np.eye(2), np.diag([1.0, -1.0]), [[0.0, 1.0], [1.0, 0.0]]]
+    ) / np.sqrt(2.0)
+    return np.concatenate([translation_generators(2), affine_embedding(linear)])
 
 
 def _axis(token, dim, name):

@@ -85,10 +85,13 @@ def structure_constants(generators):
     return constants, float(np.sqrt(np.sum(residual**2) / max(scale, 1e-300)))
 
 
-def _varimax(loadings, *, max_iter=200, tol=1e-10):
-    """Rotate the columns of ``loadings`` (p, k) to maximize the variance of squares."""
-    p, k = loadings.shape
-    rotation = np.eye(k)
+def _varimax_criterion(rotated):
+    p = len(rotated)
+    return float(np.sum(rotated**4) - np.sum(np.sum(rotated**2, axis=0) ** 2) / p)
+
+
+def _varimax_from(loadings, rotation, max_iter, tol):
+    p = len(loadings)
     objective = 0.0
     for _ in range(max_iter):
         rotated = loadings @ rotation
@@ -101,7 +104,23 @@ def _varimax(loadings, *, max_iter=200, tol=1e-10):
     return loadings @ rotation
 
 
-def sparse_basis(generators, *, rtol=1e-6):
+def _varimax(loadings, *, max_iter=200, tol=1e-10):
+    """Rotate the columns of ``loadings`` (p, k) to maximize the variance of squares.
+
+    The iteration cannot leave a stationary point, and a span whose
+    readable directions sit at 45 degrees to the given basis (the two
+    elementary shears, for rotation and shear) starts on one. So it also
+    starts from one fixed generic rotation and keeps the better result.
+    """
+    k = loadings.shape[1]
+    generic, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((k, k)))
+    candidates = [_varimax_from(loadings, start, max_iter, tol) for start in (np.eye(k), generic)]
+    scores = [_varimax_criterion(c) for c in candidates]
+    # Ties keep the rotation reached from the given basis.
+    return candidates[1] if scores[1] > scores[0] * (1 + 1e-9) + 1e-12 else candidates[0]
+
+
+def sparse_basis(generators, *, rtol=1e-6, coordinates=None):
     """A readable orthonormal basis of the span of ``generators``.
 
     The span is orthonormalized and then rotated within itself (varimax on the
@@ -114,6 +133,12 @@ def sparse_basis(generators, *, rtol=1e-6):
     ----------
     generators : array-like of shape (k, d, d)
     rtol : float, default=1e-6
+    coordinates : array-like of shape (m, d, d), default=None
+        An orthonormal basis whose directions are the readable ones, e.g.
+        :func:`~symlearn.lie.planar_motions` for images: sparsity is then
+        judged on the coefficients in it (the span must lie in its span),
+        so that rotation and shear come apart instead of the two
+        elementary shears their sums make. ``None`` judges the matrix entries.
 
     Returns
     -------
@@ -131,8 +156,18 @@ def sparse_basis(generators, *, rtol=1e-6):
     """
     basis = orthonormal_span(generators, rtol=rtol)
     if len(basis) > 1:
-        rotated = _varimax(_flat(basis).T).T
-        basis = rotated.reshape(basis.shape)
+        if coordinates is None:
+            rotated = _varimax(_flat(basis).T).T
+            basis = rotated.reshape(basis.shape)
+        else:
+            coordinates = as_generator_stack(coordinates, name="coordinates")
+            loadings = np.einsum("kab,mab->mk", basis, coordinates)
+            if not np.allclose(np.einsum("mk,mab->kab", loadings, coordinates), basis, atol=1e-6):
+                raise ValueError(
+                    "The generators do not lie in the span of coordinates, so they cannot "
+                    "be written in it; pass coordinates that span them."
+                )
+            basis = np.einsum("mk,mab->kab", _varimax(loadings), coordinates)
     return canonicalize_signs(basis)
 
 

@@ -1,4 +1,4 @@
-"""Torch building blocks: the learnable augmentation, candidate symmetries, the backbone."""
+"""Torch building blocks: the learnable augmentation, candidate symmetries, the backbones."""
 
 from ._augmentation import (
     FULL_TURN_EXTENT,
@@ -8,10 +8,12 @@ from ._augmentation import (
     sample_group_elements,
 )
 from ._candidates import CandidateSymmetries
+from ._convnet import ConvNet
 from ._modules import MLP, SymmetryModule
 
 __all__ = [
     "CandidateSymmetries",
+    "ConvNet",
     "FULL_TURN_EXTENT",
     "LieAugmentation",
     "MLP",

@@ -493,6 +493,14 @@ class DirectSum(Rep):
                 f"dimension, because one d x d generator acts on all of them; got "
                 f"dimensions {sorted(spaces)} in {' + '.join(map(repr, flat))}."
             )
+        # Points are centred and scaled for the model, images keep their own
+        # frame: one generator cannot be written in both coordinates.
+        affine_kinds = sorted({type(part).__name__ for part in flat if part.affine})
+        if len(affine_kinds) > 1:
+            raise ValueError(
+                f"A direct sum cannot combine {' and '.join(affine_kinds)} parts: each "
+                f"moves under affine maps of its own coordinates; use one of them."
+            )
         self._parts = flat
 
     @property
