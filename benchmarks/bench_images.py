@@ -68,11 +68,17 @@ def half_turned(X):
 
 def run(task, spec, seed):
     X, y, truth = make_rotated_digits(
-        spec["n_train"], angles=spec["train"], classes=spec["classes"], split="train",
+        spec["n_train"],
+        angles=spec["train"],
+        classes=spec["classes"],
+        split="train",
         random_state=seed,
     )
     X_test, y_test, _ = make_rotated_digits(
-        spec["n_test"], angles=spec["test"], classes=spec["classes"], split="test",
+        spec["n_test"],
+        angles=spec["test"],
+        classes=spec["classes"],
+        split="test",
         random_state=100 + seed,
     )
     X_rot, y_rot = transform_dataset(X, y, truth, input_rep=DIGITS, n_copies=4, random_state=seed)

@@ -1,6 +1,7 @@
 """symlearn: scikit-learn estimators that discover symmetries while they learn."""
 
 from ._classifier import SymmetryDiscoveringClassifier
+from ._persistence import load, save
 from ._regressor import SymmetryDiscoveringRegressor
 from .exceptions import TrainingDivergedError
 
@@ -11,4 +12,6 @@ __all__ = [
     "SymmetryDiscoveringRegressor",
     "TrainingDivergedError",
     "__version__",
+    "load",
+    "save",
 ]

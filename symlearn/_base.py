@@ -532,7 +532,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
 
         self._input_scaler = RepStandardizer(rep).fit(X[train])
         y_torch, n_outputs, output_rep = self._encode_targets(y, rep)
-        X_torch = self._input_scaler.transform(X).astype(np.float32)
+        self._n_outputs = n_outputs
+        X_torch = self._to_float32(self._input_scaler.transform(X))
         # The search space and the candidates in the coordinates the model sees.
         model_basis = orthonormal_span(self._input_scaler.to_model_generators(basis))
         candidates = reaches = None
@@ -558,7 +559,13 @@ class BaseSymmetryDiscoverer(BaseEstimator):
                 )
                 callbacks.append(self.get_candidate_weighting(measure))
             net = self.get_net(module, device, callbacks=callbacks, output_rep=output_rep)
+            # The probe sets the reference model; not one left by an earlier fit.
+            self._reference_backbone = None
             net.fit(X_torch[train], y_torch[train])
+            if self._reference_backbone is None:
+                # Training stopped (early stopping) before the probe: the backbone
+                # never saw the augmentation, so it is the reference itself.
+                self._reference_backbone = copy.deepcopy(net.module_.backbone)
             # Fitted attributes appear only once training has succeeded. The
             # analysis predicts, and skorch's data loaders draw from torch's RNG.
             self.input_rep_, self.output_rep_, self.net_ = rep, output_rep, net
@@ -576,6 +583,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         everything = np.arange(n_samples)
         if n_held_out == 0:
             return everything, everything
+        # The held-out diagnostics (the symmetry score) compare rows in pairs.
+        n_held_out = max(n_held_out, 2)
         if n_samples - n_held_out < 2:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} holds out {n_held_out} of "
@@ -802,7 +811,21 @@ class BaseSymmetryDiscoverer(BaseEstimator):
     def _scaled_inputs(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self._input_scaler.transform(X).astype(np.float32)
+        return self._to_float32(self._input_scaler.transform(X))
+
+    @staticmethod
+    def _to_float32(scaled):
+        """Scaled rows in the backbone's float32; a clear error where they overflow it."""
+        with np.errstate(over="ignore"):  # overflow is what the check below reports
+            rows = scaled.astype(np.float32)
+        if not np.all(np.isfinite(rows)):
+            raise ValueError(
+                "X has values too large for the model: scaled like the training rows, "
+                "they exceed the float32 range (about 3e38) the backbone computes in. "
+                "Check that all rows of X are in the same units (and, when predicting, in "
+                "the units of the data the model was fitted on)."
+            )
+        return rows
 
     def _module_outputs(self, X_scaled):
         """Backbone outputs for already scaled inputs, as a float64 CPU tensor."""
@@ -888,6 +911,8 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             reach = self._default_reach()
         else:
             check_scalar(reach, "reach", Real, min_val=0)
+            if not np.isfinite(reach):
+                raise ValueError(f"reach must be a finite number; got {reach}.")
         check_scalar(n_transforms, "n_transforms", Integral, min_val=1)
         return self._score(X_scaled, reach, n_transforms, random_state)
 
@@ -929,7 +954,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
                 f"generators must have shape (k, {d}, {d}) for input_rep_={self.input_rep_!r}; "
                 f"got {generators.shape}."
             )
-        norms = np.linalg.norm(generators.reshape(len(generators), -1), axis=1)
+        norms = np.linalg.norm(generators, axis=(1, 2))
         if np.any(norms == 0):
             raise ValueError("generators must be non-zero: a zero matrix has no direction.")
         gram = self._fitted_gram(X_scaled, model=model)

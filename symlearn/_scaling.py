@@ -21,9 +21,33 @@ from .reps import Points, Scalars
 __all__ = ["RepStandardizer"]
 
 
-def _safe_scale(scale):
-    # A constant feature (or an all-zero block) keeps unit scale.
-    return np.where(scale > 1e-12, scale, 1.0)
+#: A spread below this fraction of the values' own size is round-off: the
+#: feature is constant. Relative, so that data in tiny units is still scaled.
+ROUND_OFF = 1e-12
+
+
+def _safe_scale(spread, size=0.0):
+    """``spread`` as a scale; 1 for a constant feature (or an all-zero block)."""
+    return np.where(spread > ROUND_OFF * size, spread, 1.0)
+
+
+def _peak(values, axis=None):
+    """Largest magnitude, 1 where it is 0: the unit that keeps squares from overflowing."""
+    peak = np.max(np.abs(values), axis=axis) if values.size else np.float64(0.0)
+    return np.where(peak > 0, peak, 1.0)
+
+
+def _root_mean_square(values):
+    """``sqrt(mean(values**2))``, without overflow for values beyond 1e154."""
+    peak = _peak(values)
+    return float(peak * np.sqrt(np.mean((values / peak) ** 2)))
+
+
+def _mean_and_std(values):
+    """Per-column mean and standard deviation, without overflow."""
+    peak = _peak(values, axis=0)
+    scaled = values / peak
+    return scaled.mean(axis=0) * peak, scaled.std(axis=0) * peak
 
 
 class RepStandardizer:
@@ -56,13 +80,14 @@ class RepStandardizer:
         for where, part in self.rep.feature_slices():
             block = X[:, where]
             if isinstance(part, Scalars):
-                self.offset_[where] = block.mean(axis=0)
-                self.scale_[where] = _safe_scale(block.std(axis=0))
+                mean, std = _mean_and_std(block)
+                self.offset_[where] = mean
+                self.scale_[where] = _safe_scale(std, np.max(np.abs(block), axis=0))
             elif isinstance(part, Points):
                 self.offset_[where] = np.tile(self.centroid_, part.n)
                 self.scale_[where] = self.point_scale_
             else:
-                self.scale_[where] = _safe_scale(np.sqrt(np.mean(block**2)))
+                self.scale_[where] = _safe_scale(_root_mean_square(block))
         return self
 
     def _fit_points(self, X):
@@ -74,8 +99,9 @@ class RepStandardizer:
         if not blocks:
             return None, None
         points = np.concatenate(blocks)
-        centroid = points.mean(axis=0)
-        return centroid, float(_safe_scale(np.sqrt(np.mean((points - centroid) ** 2))))
+        centroid, _ = _mean_and_std(points)
+        spread = _root_mean_square(points - centroid)
+        return centroid, float(_safe_scale(spread, np.max(np.abs(points))))
 
     def transform(self, X):
         return (np.asarray(X, dtype=float) - self.offset_) / self.scale_

@@ -166,7 +166,8 @@ def plot_image_orbits(estimator, X, *, n_images=3, n_steps=7, axes=None, random_
     if estimator.n_generators_ == 0:
         raise ValueError("There are no generators to plot (n_generators_ is 0).")
     X = np.asarray(X, dtype=np.float32)
-    picked = np.random.default_rng(random_state).choice(len(X), min(n_images, len(X)), replace=False)
+    rng = np.random.default_rng(random_state)
+    picked = rng.choice(len(X), min(n_images, len(X)), replace=False)
     rows = len(picked) * estimator.n_generators_
     if axes is None:
         _, axes = plt.subplots(

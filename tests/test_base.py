@@ -50,8 +50,9 @@ def _with(X, row, col, value):
         (lambda X, y: (X[:1], y[:1]), "1 sample"),
         (lambda X, y: (X, y[:-1]), "inconsistent numbers of samples"),
         (lambda X, y: (X[:, 0], y), "2D array"),
+        (lambda X, y: (X[:3], y[:3]), "holds out 2 of 3 rows"),
     ],
-    ids=["nan", "inf", "empty", "one-sample", "len-y", "1d-X"],
+    ids=["nan", "inf", "empty", "one-sample", "len-y", "1d-X", "too-few-to-hold-out"],
 )
 def test_bad_data_is_rejected_before_training(estimator_class, make_bad, message, no_training):
     X, y = make_bad(*_data(estimator_class))
@@ -219,6 +220,12 @@ def test_seeded_fits_are_identical_and_leave_the_global_rng_alone(estimator_clas
     other = _small(estimator_class, random_state=1).fit(X, y)
     method = "predict_proba" if hasattr(first, "predict_proba") else "predict"
     assert not np.array_equal(getattr(first, method)(X), getattr(other, method)(X))
+    # fit always starts afresh (there is no warm_start or partial_fit): refitting
+    # the other estimator with the first seed gives the first estimator's result.
+    other.set_params(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(other.discovered_generators_, first.discovered_generators_)
+    np.testing.assert_array_equal(getattr(other, method)(X), getattr(first, method)(X))
+    assert not hasattr(first, "partial_fit") and "warm_start" not in first.get_params()
 
 
 @pytest.mark.parametrize("estimator_class", ESTIMATORS)

@@ -53,6 +53,7 @@ def test_auto_finds_no_symmetry_where_there_is_none():
     assert est.algebra_.name == "trivial"
     assert est.symmetry_spectrum_[0] > 1.5 * est.symmetry_tolerance_
     assert "No continuous symmetry" in est.describe_symmetry()
+    assert est.generator_errors(X).shape == (0,)  # nothing found: nothing to rate
     assert est.score(X, y) > 0.95
 
 

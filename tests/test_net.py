@@ -50,3 +50,58 @@ def test_validation_loss_is_the_plain_task_loss():
     ).fit(X, y)
     row = est.net_.history[-1]
     assert "valid_loss" in row and "train_consistency" not in row["batches"][-1]
+
+
+def test_early_stopping_restores_the_augmentation_with_the_backbone():
+    from skorch.callbacks import Callback, EarlyStopping
+    from skorch.dataset import ValidSplit
+
+    class RecordStates(Callback):
+        def initialize(self):
+            self.states = []
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            state = net.module_.state_dict()
+            self.states.append({k: v.detach().clone() for k, v in state.items()})
+
+    X, y, _ = make_rotation_invariant_regression(400, noise=0.3, random_state=0)
+    record = RecordStates()
+    est = SymmetryDiscoveringRegressor(
+        max_epochs=30,
+        lr=0.003,
+        train_split=ValidSplit(0.25, random_state=0),
+        callbacks=[record, EarlyStopping(patience=3, load_best=True, sink=lambda *a: None)],
+        random_state=0,
+    ).fit(X, y)
+    history = est.net_.history
+    assert len(history) < 30  # it did stop early
+    best = int(np.argmin(history[:, "valid_loss"]))
+    # The best epoch came after the warm-up (the augmentation was on), and
+    # training went on past it, so the last state is not the best one.
+    assert est._warmup_epochs() <= best < len(history) - 1
+    final = est.net_.module_.state_dict()
+    augmentation = [k for k in final if k.startswith("augmentation.")]
+    assert augmentation and any(k.startswith("backbone.") for k in final)
+    assert any(not torch.equal(record.states[-1][k], record.states[best][k]) for k in augmentation)
+    for key, value in final.items():
+        assert torch.equal(value, record.states[best][key]), key
+
+
+def test_early_stopping_during_the_warm_up_keeps_the_backbone_as_reference():
+    from skorch.callbacks import EarlyStopping
+    from skorch.dataset import ValidSplit
+
+    X, y, _ = make_rotation_invariant_regression(400, noise=0.3, random_state=0)
+    est = SymmetryDiscoveringRegressor(
+        max_epochs=60,
+        train_split=ValidSplit(0.25, random_state=0),
+        callbacks=[EarlyStopping(patience=5, sink=lambda *a: None)],
+        random_state=0,
+    )
+    est.fit(X, y)  # stops at epoch 11, before the probe at epoch 20
+    assert len(est.net_.history) < est._warmup_epochs()
+    assert est.n_generators_ == 0 and len(est.symmetry_spectrum_) == 4
+    first_reference = est._reference_backbone
+    est.fit(X, y)  # a refit must not keep the previous fit's reference model
+    assert est._reference_backbone is not first_reference

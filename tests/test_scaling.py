@@ -4,7 +4,7 @@ from scipy.linalg import expm
 
 from symlearn._scaling import RepStandardizer
 from symlearn.lie import so_generators
-from symlearn.reps import Scalars, Vectors
+from symlearn.reps import Points, Scalars, Vectors
 
 
 def test_rescaling_commutes_with_the_group_action():
@@ -59,3 +59,15 @@ def test_points_are_centred_and_generators_change_coordinates_exactly():
     np.testing.assert_allclose(
         scaler.to_data_generators(scaler.to_model_generators(generators)), generators, atol=1e-12
     )
+
+
+def test_statistics_do_not_overflow_for_huge_values():
+    rep = Vectors(1, 2) + Scalars(1) + Points(2, 2)
+    X = np.random.default_rng(2).standard_normal((30, 7))
+    for factor in (1e300, 1e-300):
+        scaler = RepStandardizer(rep).fit(X * factor)
+        assert np.all(np.isfinite(scaler.scale_)) and np.all(scaler.scale_ > 0)
+        # Standardizing is unit-free: the scaled rows do not depend on the factor.
+        np.testing.assert_allclose(
+            scaler.transform(X * factor), RepStandardizer(rep).fit(X).transform(X), atol=1e-9
+        )

@@ -100,7 +100,7 @@ class Image(Rep):
         """Rows ``(n, size)`` as a batch of images ``(n, C, H, W)`` (a view)."""
         return x.reshape(x.shape[0], *self.shape)
 
-    def act(self, g, x):
+    def _act(self, g, x):
         n = x.shape[0]
         g = g.to(x.dtype).expand(n, 3, 3) if g.ndim == 2 else g.to(x.dtype)
         frame = self._frame(x.dtype, x.device)
@@ -139,9 +139,11 @@ class Image(Rep):
     def _part_tangent(self, generators, x):
         # d/dt I(exp(-t L) u) at t = 0 is -grad I(u) . (L u).
         generators = generators.to(dtype=x.dtype, device=x.device)
-        velocity = torch.einsum("kij,pj->kpi", generators[:, :2], self.pixel_coordinates(
-            dtype=x.dtype, device=x.device
-        ))
+        velocity = torch.einsum(
+            "kij,pj->kpi",
+            generators[:, :2],
+            self.pixel_coordinates(dtype=x.dtype, device=x.device),
+        )
         d_x, d_y = (d.reshape(x.shape[0], self.channels, -1) for d in self.gradient(x))
         tangent = -(
             torch.einsum("ncp,kp->nkcp", d_x, velocity[..., 0])

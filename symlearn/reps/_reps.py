@@ -74,7 +74,6 @@ class Rep(ABC):
     def parts(self):
         """The primitive representations, in feature order, as a list."""
 
-    @abstractmethod
     def act(self, g, x):
         """Apply group elements to rows.
 
@@ -89,6 +88,40 @@ class Rep(ABC):
         -------
         torch.Tensor of shape (n, size)
         """
+        self._check_inputs(g, x, "g")
+        if len(x) == 0:
+            return x.clone()  # no rows to move
+        return self._act(g, x)
+
+    @abstractmethod
+    def _act(self, g, x):
+        """:meth:`act` on inputs already checked (a part of a sum gets its slice of the row)."""
+
+    def _check_inputs(self, m, x, name):
+        """A clear error for inputs :meth:`act` or :meth:`tangent` cannot take."""
+        for value, label in ((m, name), (x, "x")):
+            if not isinstance(value, torch.Tensor):
+                raise TypeError(
+                    f"{self!r} acts on torch tensors; {label} is a {type(value).__name__} "
+                    f"(convert it with torch.as_tensor)."
+                )
+        if x.ndim != 2 or x.shape[1] != self.size:
+            raise ValueError(
+                f"x must have shape (n, {self.size}) for {self!r}; got {tuple(x.shape)}."
+            )
+        d = self.dim
+        if d is None:
+            return
+        if name == "g":
+            ok = m.shape[-2:] == (d, d) and (m.ndim == 2 or (m.ndim == 3 and len(m) == len(x)))
+            expected = f"({d}, {d}) or ({len(x)}, {d}, {d})"
+        else:
+            ok = m.ndim == 3 and m.shape[1:] == (d, d)
+            expected = f"(k, {d}, {d})"
+        if not ok:
+            raise ValueError(
+                f"{name} must have shape {expected} for {self!r}; got {tuple(m.shape)}."
+            )
 
     def tangent(self, generators, x):
         """Infinitesimal action: ``d/dt act(exp(t L), x)`` at ``t = 0``.
@@ -102,6 +135,9 @@ class Rep(ABC):
         -------
         torch.Tensor of shape (n, k, size)
         """
+        self._check_inputs(generators, x, "generators")
+        if len(x) == 0 or len(generators) == 0:
+            return x.new_zeros(len(x), len(generators), self.size)
         pieces = [
             part._part_tangent(generators, x[:, where]) for where, part in self.feature_slices()
         ]
@@ -219,7 +255,7 @@ class Scalars(Rep):
     def parts(self):
         return [self]
 
-    def act(self, g, x):
+    def _act(self, g, x):
         return x
 
     def _part_tangent(self, generators, x):
@@ -276,7 +312,7 @@ class Vectors(Rep):
     def parts(self):
         return [self]
 
-    def act(self, g, x):
+    def _act(self, g, x):
         g = _linear_part(g, self.vector_dim)
         vectors = x.reshape(x.shape[0], self.n, self.vector_dim)
         # (n, k, d) @ (n, d, d)^T: every vector of a row meets that row's g.
@@ -340,7 +376,7 @@ class Tensor(Rep):
     def parts(self):
         return [self]
 
-    def act(self, g, x):
+    def _act(self, g, x):
         d, n = self.tensor_dim, x.shape[0]
         g = _linear_part(g, d)
         tensor = x.reshape(n, *([d] * self.order))
@@ -426,7 +462,7 @@ class Points(Rep):
     def parts(self):
         return [self]
 
-    def act(self, g, x):
+    def _act(self, g, x):
         d = self.point_dim
         points = x.reshape(x.shape[0], self.n, d)
         linear, shift = g[..., :d, :d], g[..., :d, d]
@@ -519,8 +555,8 @@ class DirectSum(Rep):
     def parts(self):
         return list(self._parts)
 
-    def act(self, g, x):
-        pieces = [part.act(g, x[:, where]) for where, part in self.feature_slices()]
+    def _act(self, g, x):
+        pieces = [part._act(g, x[:, where]) for where, part in self.feature_slices()]
         return torch.cat(pieces, dim=1)
 
     __hash__ = Rep.__hash__
