@@ -200,6 +200,14 @@ def _checksum(header, tensors):
     return digest.hexdigest()
 
 
+def _history_value(value):
+    """A history entry JSON cannot write: a number if it is one, else its repr."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def _fitted_attributes(estimator):
     """Everything ``fit`` set, apart from the modules (saved as state dicts)."""
     skip = {"net_", "_reference_backbone"}
@@ -240,10 +248,11 @@ def save(estimator, path):
     check_is_fitted(estimator)
     encode = _Encoder()
     net = estimator.net_
+    # Copies: safetensors refuses tensors that share memory (tied weights).
     for name, tensor in net.module_.state_dict().items():
-        encode.tensors[f"module.{name}"] = tensor.detach().cpu().contiguous()
+        encode.tensors[f"module.{name}"] = tensor.detach().cpu().clone()
     for name, tensor in estimator._reference_backbone.state_dict().items():
-        encode.tensors[f"reference.{name}"] = tensor.detach().cpu().contiguous()
+        encode.tensors[f"reference.{name}"] = tensor.detach().cpu().clone()
     description = {
         "estimator": type(estimator).__name__,
         "params": {
@@ -251,7 +260,7 @@ def save(estimator, path):
             for name, value in estimator.get_params(deep=False).items()
         },
         "fitted": encode(_fitted_attributes(estimator), "fitted"),
-        "history": json.loads(json.dumps(net.history.to_list(), default=float)),
+        "history": json.loads(json.dumps(net.history.to_list(), default=_history_value)),
         "device": str(net.device),
         "versions": {"torch": torch.__version__},
     }

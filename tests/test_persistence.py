@@ -23,6 +23,20 @@ from symlearn.datasets import (
 from symlearn.reps import Image, Scalars, Tensor, Vectors
 
 
+class TiedNet(nn.Module):
+    """Input and output layers share one weight matrix (tied weights)."""
+
+    def __init__(self):
+        super().__init__()
+        self.encode = nn.Linear(2, 2, bias=False)
+        self.decode = nn.Linear(2, 2, bias=False)
+        self.decode.weight = self.encode.weight
+        self.head = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.head(torch.tanh(self.decode(torch.tanh(self.encode(x)))))
+
+
 class TinyNet(nn.Module):
     """A backbone class of the user's own, which a file can only name."""
 
@@ -244,3 +258,14 @@ def test_unsaved_parameters_and_bad_calls(fitted_regressor, tmp_path):
 def test_pickle_still_works_for_trusted_use(fitted_regressor):
     est, X = fitted_regressor
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+
+
+def test_tied_weights_round_trip(tmp_path):
+    X, y, _ = make_rotation_invariant_regression(200, random_state=0)
+    est = SymmetryDiscoveringRegressor(module=TiedNet, max_epochs=4, random_state=0).fit(X, y)
+    path = tmp_path / "model.safetensors"
+    symlearn.save(est, path)
+    back = symlearn.load(path, module=TiedNet)
+    np.testing.assert_array_equal(back.predict(X), est.predict(X))
+    backbone = back.net_.module_.backbone
+    assert backbone.decode.weight is backbone.encode.weight  # still tied after loading
