@@ -77,8 +77,8 @@ SEEDED_EXTENT_FRACTION = 0.5
 #: point) features, and for images. On pixel grids the bilinear resampling
 #: sets a floor under the first-order error that no model gets below: on
 #: 12x12 rotated digits a CNN trained with the exact rotation augmentation
-#: measures 0.65-0.7 along the rotation, while every other planar motion
-#: measures 1.9-4 (benchmarks/bench_images.py reports both).
+#: measures 0.54-0.68 along the rotation, and 1.7-2.3 along the most exact
+#: other planar motion (benchmarks/bench_images.py, seeds 0-2).
 DEFAULT_TOLERANCE = 0.2
 IMAGE_TOLERANCE = 1.0
 

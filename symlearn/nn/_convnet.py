@@ -18,8 +18,8 @@ class ConvNet(nn.Module):
     is, is for the data to say.
 
     On 12x12 digits the defaults have 43k parameters, and a forward pass
-    runs at about 47k images per second on a 2-core CPU
-    (``benchmarks/bench_images.py``).
+    runs at 47k-71k images per second on a 2-core CPU
+    (``benchmarks/bench_images.py``; the image warp is 20 times faster).
 
     Parameters
     ----------
