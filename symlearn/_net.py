@@ -162,7 +162,8 @@ class SymmetryNet(NeuralNet):
     def _augmentation_loss(self, task, X, y_pred, y_true, augmentation):
         n_views = self.n_augmentations
         g = augmentation.sample(len(X) * n_views)
-        moved_pred = self.infer(augmentation.rep.act(g.to(X.dtype), X.repeat(n_views, 1)))
+        moved_X = augmentation.rep.act(g.to(X.dtype), X.repeat(n_views, 1))
+        moved_pred = self.infer(moved_X)
         if n_views > 1:
             y_true = y_true.repeat(n_views, *([1] * (y_true.ndim - 1)))
             y_pred = y_pred.repeat(n_views, *([1] * (y_pred.ndim - 1)))
@@ -178,7 +179,7 @@ class SymmetryNet(NeuralNet):
             - self.current_reach_weight() * augmentation.log_reach()
             + self.distinctness_weight * overlap
         )
-        self._record_terms(loss, task, consistency, reach, overlap)
+        self._record_terms(loss, task, consistency, reach, overlap, moved_X)
         return loss
 
     def _candidate_loss(self, task, X, y_pred, candidates):
@@ -192,20 +193,30 @@ class SymmetryNet(NeuralNet):
         regularizer = (candidates.weights * per_candidate).sum()
         loss = task + self.symmetry_weight * regularizer
         zero = task.new_zeros(())
-        self._record_terms(loss, task, regularizer, zero, zero)
+        self._record_terms(loss, task, regularizer, zero, zero, moved)
         return loss
 
-    def _record_terms(self, loss, task, consistency, reach, overlap):
-        # One transfer to the host serves both the finiteness check and the log.
-        values = torch.stack([loss, task, consistency, reach, overlap]).detach().tolist()
-        self._check_finite(*values[:3])
-        for name, value in zip(self._RECORDED_TERMS, values[1:]):
+    def _record_terms(self, loss, task, consistency, reach, overlap, moved_X=None):
+        # One transfer to the host serves the finiteness checks and the log.
+        inputs_finite = loss.new_ones(()) if moved_X is None else torch.isfinite(moved_X).all()
+        terms = [loss, task, consistency, reach, overlap, inputs_finite.to(loss.dtype)]
+        values = torch.stack(terms).detach().tolist()
+        self._check_finite(*values[:3], inputs_finite=bool(values[5]))
+        for name, value in zip(self._RECORDED_TERMS, values[1:5]):
             self.history.record_batch(name, value)
 
-    def _check_finite(self, loss, task, consistency):
+    def _check_finite(self, loss, task, consistency, *, inputs_finite=True):
         if math.isfinite(loss):
             return
         epoch = len(self.history)
+        if not inputs_finite:
+            raise TrainingDivergedError(
+                f"Training diverged in epoch {epoch}: the augmentation moved the inputs to "
+                f"non-finite values (its group elements exp(sum_i t_i L_i) overflowed), so "
+                f"the loss became {loss}. Its reach is too large for the data: lower "
+                f"`reach_weight`, or bound the extents (`max_extent` of the augmentation "
+                f"that `get_augmentation` returns)."
+            )
         culprit = "the task loss" if not math.isfinite(task) else "the consistency term"
         raise TrainingDivergedError(
             f"Training diverged in epoch {epoch}: the loss became {loss} "

@@ -105,3 +105,24 @@ def test_early_stopping_during_the_warm_up_keeps_the_backbone_as_reference():
     first_reference = est._reference_backbone
     est.fit(X, y)  # a refit must not keep the previous fit's reference model
     assert est._reference_backbone is not first_reference
+
+
+def test_an_overflowing_augmentation_is_named_in_the_divergence_error():
+    from symlearn.nn import LieAugmentation
+
+    class Unbounded(SymmetryDiscoveringRegressor):
+        """An augmentation override whose scalings may reach exp(1000)."""
+
+        def get_augmentation(self, rep, basis, candidates=None, reaches=None):
+            return LieAugmentation(
+                rep, len(basis), basis=basis, active=False, max_extent=2e3, initial_extent=1e3
+            )
+
+    X, y, _ = make_rotation_invariant_regression(200, random_state=0)
+    est = Unbounded(
+        generator_space=np.eye(2)[None], n_generators=1, max_epochs=6, random_state=0
+    )
+    with pytest.raises(TrainingDivergedError, match="augmentation moved the inputs") as caught:
+        est.fit(X, y)
+    # Right after the warm-up (2 of 6 epochs), when the scaling is switched on.
+    assert "epoch 3" in str(caught.value)
