@@ -47,6 +47,7 @@ from .nn import (
     exp_combination,
 )
 from .reps import Image, Rep, Vectors
+from .reps._image import has_image
 
 __all__ = ["BaseSymmetryDiscoverer"]
 
@@ -105,11 +106,6 @@ def _rotation_like(generators, rep):
     norms = np.linalg.norm(linear, axis=(1, 2))
     asymmetry = np.linalg.norm(linear + linear.transpose(0, 2, 1), axis=(1, 2))
     return (norms > 0.1) & (asymmetry <= 0.1 * np.maximum(norms, 1e-12))
-
-
-def _has_image(rep):
-    """Whether ``rep`` has an image part (its generators move pixel coordinates)."""
-    return any(isinstance(part, Image) for part in rep.parts())
 
 
 def _before_largest_gap(errors):
@@ -385,18 +381,18 @@ class BaseSymmetryDiscoverer(BaseEstimator):
 
     def _full_space(self, rep):
         """Basis of every direction a generator can take for ``rep``."""
-        if _has_image(rep):
+        if has_image(rep):
             return planar_motions()
         return aff_basis(rep.dim - 1) if rep.affine else gl_basis(rep.dim)
 
     def _resolve_tolerance(self, rep):
         if self.symmetry_tolerance != "auto":
             return float(self.symmetry_tolerance)
-        return IMAGE_TOLERANCE if _has_image(rep) else DEFAULT_TOLERANCE
+        return IMAGE_TOLERANCE if has_image(rep) else DEFAULT_TOLERANCE
 
     def _readable_coordinates(self, rep):
         """The basis whose directions read as named motions (images), or None: matrix entries."""
-        return planar_motions() if _has_image(rep) else None
+        return planar_motions() if has_image(rep) else None
 
     def _sparse_basis(self, generators, rep):
         """A readable basis of a span: sparse in ``_readable_coordinates(rep)``."""

@@ -3,7 +3,8 @@
 import numpy as np
 
 from .lie import PLANAR_MOTIONS, planar_motions
-from .reps import Image, Points, Vectors
+from .reps import Points, Vectors
+from .reps._image import has_image
 
 __all__ = ["axis_feature_names", "describe_generator", "describe_motion", "symmetry_report"]
 
@@ -81,7 +82,7 @@ def symmetry_report(estimator, *, tolerance, approximate_factor):
     feature_names = getattr(
         estimator, "feature_names_in_", [f"x{i}" for i in range(estimator.n_features_in_)]
     )
-    images = any(isinstance(part, Image) for part in rep.parts())
+    images = has_image(rep)
     if not images:
         names = axis_feature_names(rep, feature_names)
         labels = [_axis_label(n, a) for a, n in enumerate(names)]

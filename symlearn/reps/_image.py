@@ -23,7 +23,12 @@ import torch.nn.functional as F
 
 from ._reps import Rep, _check_count
 
-__all__ = ["Image"]
+__all__ = ["Image", "has_image"]
+
+
+def has_image(rep):
+    """Whether ``rep`` has an :class:`Image` part (its generators move pixel coordinates)."""
+    return any(isinstance(part, Image) for part in rep.parts())
 
 
 class Image(Rep):
