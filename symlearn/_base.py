@@ -17,7 +17,7 @@ from ._net import SymmetryNet
 from ._scaling import RepStandardizer
 from ._probe import SymmetryProbe
 from ._report import symmetry_report
-from .callbacks import CandidateWeighting
+from .callbacks import CandidateWeighting, CollapseCheck
 from .lie import (
     aff_basis,
     as_generator_stack,
@@ -291,6 +291,17 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         """
         return CandidateWeighting(measure, floor=CANDIDATE_FLOOR)
 
+    def get_collapse_check(self, X_held_out, y_held_out):
+        """Return the callback that stops a fit whose predictions collapsed.
+
+        See :class:`~symlearn.callbacks.CollapseCheck`; it judges the model on
+        the held-out rows. ``callbacks__collapse_check=None`` switches it off
+        and ``callbacks__collapse_check__min_ratio=...`` tunes it.
+        """
+        return CollapseCheck(
+            self._output_discrepancy, self._warmup_epochs(), X_held_out, y_held_out
+        )
+
     def get_net(self, module, device, callbacks=(), output_rep=None):
         """Return the (uninitialized) :class:`SymmetryNet` that trains ``module``."""
         skorch_options = self._prefixed_params(SKORCH_PREFIXES[1:])
@@ -548,7 +559,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
             propose = partial(
                 self._propose_generators, rep=rep, basis=model_basis, output_rep=output_rep
             )
-            callbacks = [SymmetryProbe(self._warmup_epochs(), propose)]
+            callbacks = [
+                SymmetryProbe(self._warmup_epochs(), propose),
+                ("collapse_check", self.get_collapse_check(X_torch[held_out], y_torch[held_out])),
+            ]
             if candidates is not None:
                 measure = partial(
                     self._rate_candidates, rep=rep, basis=model_basis, output_rep=output_rep
