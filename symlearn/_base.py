@@ -47,6 +47,8 @@ from .nn import (
     exp_combination,
 )
 from .reps import Image, Rep, Vectors
+from ._symmetrization import SymmetrizationMixin
+from .symmetrize import Symmetrized
 from .reps._image import has_image
 
 __all__ = ["BaseSymmetryDiscoverer"]
@@ -135,7 +137,7 @@ def _seeded_torch(seed, device):
         yield
 
 
-class BaseSymmetryDiscoverer(BaseEstimator):
+class BaseSymmetryDiscoverer(SymmetrizationMixin, BaseEstimator):
     """Base class: fits a backbone and a learnable Lie-group augmentation.
 
     Not meant to be used directly; see ``SymmetryDiscoveringRegressor`` and
@@ -157,6 +159,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         distinctness_weight=1.0,
         n_augmentations=1,
         test_time_augmentation=0,
+        symmetrize=None,
+        group="discovered",
+        n_group_samples=4,
+        n_group_samples_test=20,
         max_epochs=60,
         batch_size=128,
         lr=0.01,
@@ -180,6 +186,10 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         self.distinctness_weight = distinctness_weight
         self.n_augmentations = n_augmentations
         self.test_time_augmentation = test_time_augmentation
+        self.symmetrize = symmetrize
+        self.group = group
+        self.n_group_samples = n_group_samples
+        self.n_group_samples_test = n_group_samples_test
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -341,6 +351,12 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         check_scalar(self.distinctness_weight, "distinctness_weight", Real, min_val=0)
         check_scalar(self.n_augmentations, "n_augmentations", Integral, min_val=1)
         check_scalar(self.test_time_augmentation, "test_time_augmentation", Integral, min_val=0)
+        check_scalar(self.n_group_samples, "n_group_samples", Integral, min_val=1)
+        check_scalar(self.n_group_samples_test, "n_group_samples_test", Integral, min_val=1)
+        if self.symmetrize not in (None, "probabilistic"):
+            raise ValueError(
+                f'symmetrize must be None or "probabilistic"; got {self.symmetrize!r}.'
+            )
         check_scalar(self.max_epochs, "max_epochs", Integral, min_val=1)
         check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
         check_scalar(self.lr, "lr", Real, min_val=0, include_boundaries="neither")
@@ -537,9 +553,11 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         train, held_out = self._split_rows(len(X))
         self._tolerance = self._resolve_tolerance(rep)
 
-        self._input_scaler = RepStandardizer(rep).fit(X[train])
+        group = self._known_group(rep)
+        self._shared_scalars = None if group is None else group.n_items
+        self._input_scaler = RepStandardizer(rep, self._shared_scalars).fit(X[train])
         y_torch, n_outputs, output_rep = self._encode_targets(y, rep)
-        self._n_outputs = n_outputs
+        self._n_outputs, self._output_rep = n_outputs, output_rep
         X_torch = self._to_float32(self._input_scaler.transform(X))
         # The search space and the candidates in the coordinates the model sees.
         model_basis = orthonormal_span(self._input_scaler.to_model_generators(basis))
@@ -554,6 +572,7 @@ class BaseSymmetryDiscoverer(BaseEstimator):
         with _seeded_torch(self._torch_seed(), device):
             backbone = self.get_backbone(X.shape[1], n_outputs, input_rep=rep)
             self._check_backbone(backbone, X_torch, n_outputs)
+            backbone = self._symmetrize_known(backbone, rep)
             augmentation = self.get_augmentation(rep, model_basis, candidates, reaches)
             module = SymmetryModule(backbone, augmentation)
             propose = partial(
@@ -585,6 +604,11 @@ class BaseSymmetryDiscoverer(BaseEstimator):
                 self.candidate_names_ = names
                 self.candidate_generators_ = [normalize_generators(c) for c in stacks]
             self._analyze_symmetry(X_torch[held_out])
+            if self.symmetrize is not None and self.group == "discovered":
+                self._symmetrize_discovered(net.module_)
+                self.symmetry_score_ = self._score(
+                    X_torch[held_out], self._default_reach(), 4, 0
+                )
         return self
 
     def _split_rows(self, n_samples):
@@ -839,6 +863,11 @@ class BaseSymmetryDiscoverer(BaseEstimator):
 
     def _module_outputs(self, X_scaled):
         """Backbone outputs for already scaled inputs, as a float64 CPU tensor."""
+        backbone = self.net_.module_.backbone
+        if isinstance(backbone, Symmetrized):
+            # A prediction-time option: set_params takes effect without a refit.
+            check_scalar(self.n_group_samples_test, "n_group_samples_test", Integral, min_val=1)
+            backbone.n_samples_eval = self.n_group_samples_test
         return self.net_.forward(torch.as_tensor(X_scaled)).double()
 
     def _view_outputs(self, X, test_time_augmentation):

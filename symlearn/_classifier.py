@@ -42,6 +42,12 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     n_augmentations : int, default=1
     test_time_augmentation : int, default=0
         Default of :meth:`predict_proba`'s option of the same name.
+    symmetrize : None or "probabilistic", default=None
+        Make the predicted probabilities exactly invariant under ``group``;
+        see :class:`SymmetryDiscoveringRegressor`.
+    group : str, default="discovered"
+    n_group_samples : int, default=4
+    n_group_samples_test : int, default=20
     max_epochs : int, default=60
     batch_size : int, default=128
     lr : float, default=0.01

@@ -88,7 +88,8 @@ class _Encoder:
             state = {
                 k: getattr(value, k) for k in ("offset_", "scale_", "centroid_", "point_scale_")
             }
-            return {"__scaler__": self({"rep": value.rep, **state}, key)}
+            params = {"rep": value.rep, "shared_scalars": value.shared_scalars}
+            return {"__scaler__": self({**params, **state}, key)}
         if isinstance(value, AlgebraIdentity):
             return {"__algebra__": self(dataclasses.asdict(value), key)}
         if isinstance(value, type):
@@ -172,7 +173,7 @@ class _Decoder:
             return parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
         if tag == "__scaler__":
             state = self(value)
-            scaler = RepStandardizer(state.pop("rep"))
+            scaler = RepStandardizer(state.pop("rep"), state.pop("shared_scalars", None))
             for name, attribute in state.items():
                 setattr(scaler, name, attribute)
             return scaler
@@ -331,7 +332,7 @@ def _resolve_user_object(name, value, override):
 
 def _rebuild_net(estimator, state, n_outputs, device):
     rep = estimator.input_rep_
-    backbone = estimator.get_backbone(estimator.n_features_in_, n_outputs, input_rep=rep)
+    backbone = estimator._build_backbone(estimator.n_features_in_, n_outputs, rep)
     candidates = reaches = None
     prefix = "augmentation.generators_"
     candidate_keys = sorted(
@@ -345,6 +346,7 @@ def _rebuild_net(estimator, state, n_outputs, device):
         SymmetryModule(backbone, augmentation), device, output_rep=estimator.output_rep_
     )
     net.initialize()
+    estimator._symmetrize_discovered(net.module_)
     net.module_.load_state_dict(state)
     return net
 
@@ -412,8 +414,8 @@ def load(path, *, module=None, device=None, **params):
 
     try:
         net = _rebuild_net(estimator, part("module."), estimator._n_outputs, device)
-        reference = estimator.get_backbone(
-            estimator.n_features_in_, estimator._n_outputs, input_rep=estimator.input_rep_
+        reference = estimator._build_backbone(
+            estimator.n_features_in_, estimator._n_outputs, estimator.input_rep_
         )
         reference.load_state_dict(part("reference."))
     except RuntimeError as error:

@@ -101,6 +101,28 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         predictions over this many random elements of the discovered group
         at the learned strengths. Each costs one forward pass; ``0`` predicts
         on the inputs as they are.
+    symmetrize : None or "probabilistic", default=None
+        ``"probabilistic"`` makes the model exactly equivariant (invariant for
+        ``output_rep=None``) under ``group``, whatever the backbone:
+        predictions average ``rho_out(g) f(rho_in(g)^-1 x)`` over group
+        elements ``g`` drawn by a small equivariant network from ``x`` and
+        invariant noise (probabilistic symmetrization, Kim et al., NeurIPS
+        2023). See :mod:`symlearn.symmetrize`.
+    group : str, default="discovered"
+        The group for ``symmetrize``: ``"O(d)"``, ``"SO(d)"``, ``"E(d)"``,
+        ``"SE(d)"`` (with Points), ``"S_n"`` (permuting the items of
+        ``input_rep``: parts with as many entries as its first Vectors
+        part), a product such as ``"S_n x O(3)"``; or ``"discovered"``: after
+        fitting, the backbone is symmetrized over the discovered group (one
+        rotation, or all of so(d)). A named group wraps the backbone from
+        the start, and the discovery then runs on the symmetrized model
+        (``symmetry_weight=0`` skips it).
+    n_group_samples : int, default=4
+        Group elements drawn per row in each training step.
+    n_group_samples_test : int, default=20
+        Group elements per row when predicting, from a fixed seed (so
+        predictions are deterministic); each costs one forward pass. It can
+        be changed with ``set_params`` after fitting.
     max_epochs : int, default=60
         Number of passes over the training data.
     batch_size : int, default=128
@@ -220,6 +242,10 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         distinctness_weight=1.0,
         n_augmentations=1,
         test_time_augmentation=0,
+        symmetrize=None,
+        group="discovered",
+        n_group_samples=4,
+        n_group_samples_test=20,
         max_epochs=60,
         batch_size=128,
         lr=0.01,
@@ -246,6 +272,10 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
             distinctness_weight=distinctness_weight,
             n_augmentations=n_augmentations,
             test_time_augmentation=test_time_augmentation,
+            symmetrize=symmetrize,
+            group=group,
+            n_group_samples=n_group_samples,
+            n_group_samples_test=n_group_samples_test,
             max_epochs=max_epochs,
             batch_size=batch_size,
             lr=lr,
@@ -270,7 +300,9 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         if not np.all(np.isfinite(y2d)):
             raise ValueError("y contains NaN or infinity; remove or impute those rows.")
         output_rep = self._resolve_output_rep(y2d.shape[1], input_rep)
-        self._target_scaler = RepStandardizer(output_rep or Scalars(y2d.shape[1])).fit(y2d)
+        self._target_scaler = RepStandardizer(
+            output_rep or Scalars(y2d.shape[1]), self._shared_scalars
+        ).fit(y2d)
         return self._target_scaler.transform(y2d).astype(np.float32), y2d.shape[1], output_rep
 
     def _resolve_output_rep(self, n_outputs, input_rep):

@@ -57,6 +57,9 @@ class RepStandardizer:
     ----------
     rep : symlearn.reps.Rep
         Representation of the rows.
+    shared_scalars : int, default=None
+        Scalars parts with this many columns (one scalar per item of a
+        permutation group) share one mean and scale.
 
     Attributes
     ----------
@@ -69,8 +72,9 @@ class RepStandardizer:
         The change of coordinates of the points, when there are any.
     """
 
-    def __init__(self, rep):
+    def __init__(self, rep, shared_scalars=None):
         self.rep = rep
+        self.shared_scalars = shared_scalars
 
     def fit(self, X):
         X = np.asarray(X, dtype=float)
@@ -79,7 +83,13 @@ class RepStandardizer:
         self.centroid_, self.point_scale_ = self._fit_points(X)
         for where, part in self.rep.feature_slices():
             block = X[:, where]
-            if isinstance(part, Scalars):
+            if isinstance(part, Scalars) and part.n == self.shared_scalars:
+                # One scalar per item: one mean and scale for all, so that
+                # permuting the items commutes with the scaling.
+                mean, std = _mean_and_std(block.reshape(-1, 1))
+                self.offset_[where] = mean
+                self.scale_[where] = _safe_scale(std, np.max(np.abs(block)))
+            elif isinstance(part, Scalars):
                 mean, std = _mean_and_std(block)
                 self.offset_[where] = mean
                 self.scale_[where] = _safe_scale(std, np.max(np.abs(block), axis=0))

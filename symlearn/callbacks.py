@@ -165,7 +165,9 @@ class CollapseCheck(Callback):
         return float(self.discrepancy(outputs, outputs.roll(1, dims=0)).mean()), loss
 
     def _judged(self):
-        return self.reference_ is not None and self.reference_[0] > 1e-6 and len(self.X_) >= self.min_rows
+        if self.reference_ is None or len(self.X_) < self.min_rows:
+            return False
+        return self.reference_[0] > 1e-6
 
     def on_epoch_end(self, net, **kwargs):
         epoch = len(net.history)

@@ -6,7 +6,12 @@ import torch
 from .metrics import lie_algebra_similarity, sample_group_elements
 from .nn import FULL_TURN_EXTENT
 
-__all__ = ["assert_equivariant", "assert_invariant", "assert_same_algebra"]
+__all__ = [
+    "assert_equivariant",
+    "assert_group_equivariant",
+    "assert_invariant",
+    "assert_same_algebra",
+]
 
 
 def assert_equivariant(
@@ -114,4 +119,57 @@ def assert_same_algebra(found, expected, *, min_similarity=0.99):
             f"Lie algebra similarity {similarity:.4f} < {min_similarity}.\n"
             f"found:\n{np.round(np.asarray(found), 3)}\n"
             f"expected:\n{np.round(np.asarray(expected), 3)}"
+        )
+
+
+def assert_group_equivariant(
+    func, X, group, input_rep, output_rep=None, *, n_transforms=4, rtol=1e-5, seed=0
+):
+    """Assert ``|func(g x) - rho_out(g) func(x)| <= rtol |func(x)|`` for random ``g`` of ``group``.
+
+    Unlike :func:`assert_equivariant`, ``g`` is drawn from a whole group,
+    reflections and permutations of items included: Haar-random orthogonal
+    maps, uniform permutations, Gaussian translations.
+
+    Parameters
+    ----------
+    func : callable
+        Maps a tensor of rows to a tensor of outputs.
+    X : torch.Tensor of shape (n_samples, n_features)
+    group : str or symlearn.symmetrize.Group
+        E.g. ``"S_n x O(3)"`` (see :func:`symlearn.symmetrize.parse_group`).
+    input_rep, output_rep : symlearn.reps.Rep
+        ``output_rep=None`` asserts invariance.
+    n_transforms : int, default=4
+    rtol : float, default=1e-5
+        Largest allowed norm of the deviation relative to the norm of ``func(X)``.
+    seed : int, default=0
+
+    Examples
+    --------
+    >>> import torch
+    >>> from symlearn.reps import Vectors
+    >>> total_length = lambda x: x.reshape(len(x), -1, 3).norm(dim=-1).sum(dim=1, keepdim=True)
+    >>> assert_group_equivariant(total_length, torch.randn(8, 12), "S_n x O(3)", Vectors(4, 3))
+    """
+    from .symmetrize import ItemLayout, act, parse_group, random_group_elements
+
+    if isinstance(group, str):
+        group = parse_group(group, input_rep)
+    rng = torch.Generator().manual_seed(seed)
+    inputs = ItemLayout(input_rep, group.n_items)
+    outputs = None if output_rep is None else ItemLayout(output_rep, group.n_items)
+    reference = func(X)
+    scale = reference.norm().item()
+    worst = 0.0
+    for _ in range(n_transforms):
+        element = random_group_elements(group, len(X), generator=rng)
+        moved = func(act(inputs, element, X))
+        expected = reference if outputs is None else act(outputs, element, reference)
+        worst = max(worst, (moved - expected).norm().item() / max(scale, 1e-30))
+    if not worst <= rtol:
+        kind = "invariant" if output_rep is None else "equivariant"
+        raise AssertionError(
+            f"Not {kind} under {group.name}: a relative deviation of {worst:.3g} "
+            f"(allowed {rtol:.3g})."
         )

@@ -219,3 +219,48 @@ def test_rotated_digits_splits_classes_and_validation():
     ]:
         with pytest.raises(ValueError, match=match):
             make_rotated_digits(10, **bad)
+
+
+def test_charged_nbody_shapes_seeding_and_layout():
+    from symlearn.datasets import make_charged_nbody
+
+    X, y, generators = make_charged_nbody(50, n_steps=20, random_state=0)
+    assert X.shape == (50, 35) and y.shape == (50, 15) and generators.shape == (3, 3, 3)
+    np.testing.assert_array_equal(X, make_charged_nbody(50, n_steps=20, random_state=0)[0])
+    assert set(np.unique(X[:, 30:])) == {-1.0, 1.0}  # charges
+    speeds = np.linalg.norm(X[:, 15:30].reshape(50, 5, 3), axis=-1)
+    np.testing.assert_allclose(speeds, 0.5)
+
+
+def test_charged_nbody_dynamics_are_euclidean_and_permutation_equivariant():
+    from symlearn.datasets._nbody import _leapfrog
+    from symlearn.symmetrize import random_orthogonal
+
+    rng = np.random.default_rng(0)
+    x, v = rng.standard_normal((20, 5, 3)), 0.5 * rng.standard_normal((20, 5, 3))
+    q = rng.choice([-1.0, 1.0], size=(20, 5))
+    Q = random_orthogonal(1, 3).numpy()[0]  # reflections included
+    shift, order = rng.standard_normal(3), rng.permutation(5)
+    x_end, _ = _leapfrog(x, v, q, 200, 0.001, 0.1)
+    moved, _ = _leapfrog(
+        (x @ Q.T + shift)[:, order], (v @ Q.T)[:, order], q[:, order], 200, 0.001, 0.1
+    )
+    np.testing.assert_allclose(moved, (x_end @ Q.T + shift)[:, order], atol=1e-10)
+
+
+def test_charged_nbody_leapfrog_conserves_energy():
+    from symlearn.datasets._nbody import _leapfrog
+
+    rng = np.random.default_rng(0)
+    x, v = rng.standard_normal((50, 5, 3)), 0.5 * rng.standard_normal((50, 5, 3))
+    q = rng.choice([-1.0, 1.0], size=(50, 5))
+
+    def energy(x, v):
+        r2 = np.sum((x[:, :, None] - x[:, None]) ** 2, axis=-1) + 0.1**2
+        pair = q[:, :, None] * q[:, None] / np.sqrt(r2)
+        potential = 0.5 * (pair.sum(axis=(1, 2)) - np.einsum("bii->b", pair))
+        return 0.5 * np.sum(v**2, axis=(1, 2)) + potential
+
+    x_end, v_end = _leapfrog(x, v, q, 1000, 0.001, 0.1)
+    drift = np.abs(energy(x_end, v_end) - energy(x, v))
+    assert np.median(drift) < 1e-4 * np.median(np.abs(energy(x, v)))

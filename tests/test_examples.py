@@ -69,3 +69,12 @@ def test_rotated_digits_example(tmp_path):
     assert similarity >= 0.9 and symlearn > plain + 0.03
     assert (tmp_path / "digit_generators.png").stat().st_size > 0
     assert (tmp_path / "digit_orbits.png").stat().st_size > 0
+
+
+def test_symmetrize_nbody_example():
+    out = _run("symmetrize_nbody.py")
+    found = dict(re.findall(r"(plain MLP|symmetrized MLP): test MSE [\d.]+, largest "
+                            r"equivariance deviation ([\d.e+-]+)", out))
+    assert float(found["symmetrized MLP"]) < 1e-4 < float(found["plain MLP"])
+    match = re.search(r"discovered so\(2\); predictions change by ([\d.e+-]+)", out)
+    assert match and float(match.group(1)) < 1e-4, out

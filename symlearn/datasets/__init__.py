@@ -11,11 +11,13 @@ from ._invariant import (
     make_rotation_invariant_regression,
 )
 from ._images import make_rotated_digits
+from ._nbody import make_charged_nbody
 from ._transform import transform_dataset
 
 __all__ = [
     "make_asymmetric_regression",
     "make_broken_rotation_regression",
+    "make_charged_nbody",
     "make_inertia_tensor_regression",
     "make_inner_product_regression",
     "make_lorentz_invariant_regression",

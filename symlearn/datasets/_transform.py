@@ -21,7 +21,7 @@ def transform_dataset(
     n_copies=1,
     random_state=None,
 ):
-    """Copies of ``(X, y)`` moved by random elements of the group ``generators`` span.
+    """Copies of ``(X, y)`` moved by random elements of the group ``generators`` span (or name).
 
     Each copy of each row gets its own ``g = exp(t v . L)`` (``v`` a random
     unit direction in the span of the unit-norm generators, ``t ~ U[-reach,
@@ -35,7 +35,12 @@ def transform_dataset(
     ----------
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-    generators : array-like of shape (k, d, d)
+    generators : array-like of shape (k, d, d) or str
+        Generators of a Lie group; or a group name such as ``"O(3)"`` or
+        ``"S_n x O(3)"`` (see :func:`symlearn.symmetrize.parse_group`), whose
+        elements are drawn uniformly (Haar-random orthogonal maps,
+        reflections included; uniform permutations; Gaussian translations).
+        ``reach`` does not apply to a named group.
     input_rep : symlearn.reps.Rep
     output_rep : symlearn.reps.Rep, default=None
     reach : float, default=None
@@ -62,13 +67,15 @@ def transform_dataset(
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    generators = normalize_generators(as_generator_stack(generators))
-    if reach is None:
-        reach = default_reach(identify_algebra(generators).compact)
     seed = check_random_state(random_state).randint(2**31 - 1)
     rng = torch.Generator().manual_seed(int(seed))
     X_rows = torch.as_tensor(np.tile(X, (n_copies, 1)))
     y_rows = torch.as_tensor(np.tile(y.reshape(len(y), -1), (n_copies, 1)))
+    if isinstance(generators, str):
+        return _transform_by_group(X_rows, y_rows, y.shape, generators, input_rep, output_rep, rng)
+    generators = normalize_generators(as_generator_stack(generators))
+    if reach is None:
+        reach = default_reach(identify_algebra(generators).compact)
     g = sample_group_elements(
         torch.as_tensor(generators), len(X_rows), reach=reach, generator=rng
     )
@@ -76,3 +83,15 @@ def transform_dataset(
     y_moved = y_rows if output_rep is None else output_rep.act(g, y_rows)
     y_moved = np.asarray(y_moved).reshape(n_copies * len(y), *y.shape[1:])
     return X_moved, y_moved
+
+
+def _transform_by_group(X_rows, y_rows, y_shape, name, input_rep, output_rep, rng):
+    from ..symmetrize import ItemLayout, act, parse_group, random_group_elements
+
+    group = parse_group(name, input_rep)
+    element = random_group_elements(group, len(X_rows), generator=rng)
+    X_moved = act(ItemLayout(input_rep, group.n_items), element, X_rows).numpy()
+    y_moved = y_rows
+    if output_rep is not None:
+        y_moved = act(ItemLayout(output_rep, group.n_items), element, y_rows)
+    return X_moved, np.asarray(y_moved).reshape(len(X_rows), *y_shape[1:])

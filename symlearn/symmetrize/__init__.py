@@ -1,0 +1,50 @@
+"""Probabilistic symmetrization: exact equivariance for any backbone.
+
+``Symmetrized(backbone, sampler, ...)`` averages a backbone over group
+elements drawn from a distribution that moves with the input, which makes
+it exactly equivariant for every draw (Kim et al., NeurIPS 2023). The
+estimators use it with ``symmetrize="probabilistic"``; the pieces are here
+for use in your own torch code.
+"""
+
+from ._frames import (
+    complete_orientation,
+    gram_schmidt,
+    orthogonal_frame,
+    plane_angle,
+    rotation_plane,
+    soft_sorting_permutation,
+    sorting_permutation,
+    straight_through_permutation,
+)
+from ._groups import (
+    Group,
+    ItemLayout,
+    act,
+    parse_group,
+    random_group_elements,
+    random_orthogonal,
+)
+from ._samplers import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSampler
+from ._symmetrized import Symmetrized
+
+__all__ = [
+    "EquivariantFrameNet",
+    "Group",
+    "ItemLayout",
+    "RandomFrameSampler",
+    "RotationOrbitSampler",
+    "Symmetrized",
+    "act",
+    "complete_orientation",
+    "gram_schmidt",
+    "orthogonal_frame",
+    "parse_group",
+    "random_group_elements",
+    "random_orthogonal",
+    "plane_angle",
+    "rotation_plane",
+    "soft_sorting_permutation",
+    "sorting_permutation",
+    "straight_through_permutation",
+]

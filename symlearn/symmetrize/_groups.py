@@ -1,0 +1,293 @@
+"""Which group a symmetrized model is exact under, and where it acts in a row."""
+
+import re
+from dataclasses import dataclass
+
+import torch
+
+from ..reps import Points, Scalars, Tensor, Vectors
+from ..reps._image import has_image
+
+__all__ = [
+    "Group",
+    "ItemLayout",
+    "act",
+    "parse_group",
+    "random_group_elements",
+    "random_orthogonal",
+]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group built from permutations of items, orthogonal maps and translations.
+
+    Attributes
+    ----------
+    n_items : int or None
+        ``S_n`` permutes this many items; ``None``: no permutations.
+    orthogonal : {"O", "SO"} or None
+        ``O(dim)`` or ``SO(dim)`` acting on every vector; ``None``: none.
+    translations : bool
+        ``E(dim)``/``SE(dim)``: points are centred first, so translations
+        act trivially.
+    dim : int or None
+        Dimension of the space the vectors live in.
+    """
+
+    n_items: int | None
+    orthogonal: str | None
+    translations: bool
+    dim: int | None
+
+    @property
+    def name(self):
+        factors = []
+        if self.n_items is not None:
+            factors.append(f"S_{self.n_items}")
+        if self.orthogonal is not None:
+            prefix = {"O": "E", "SO": "SE"}[self.orthogonal] if self.translations else ""
+            factors.append(f"{prefix or self.orthogonal}({self.dim})")
+        return " x ".join(factors)
+
+
+_FACTOR = re.compile(r"^(S_?(?:n|\d+)|O|SO|E|SE)(?:\((\d+)\))?$")
+
+
+def _item_count(rep):
+    """The number of items: the count of the first vector or point part."""
+    for part in rep.parts():
+        if isinstance(part, (Vectors, Points)):
+            return part.n
+    for part in rep.parts():
+        if isinstance(part, Scalars):
+            return part.n
+    return None
+
+
+def parse_group(name, rep):
+    """Parse a group name such as ``"O(3)"``, ``"S_n x SO(3)"`` or ``"S_5 x E(3)"`` for ``rep``.
+
+    ``S_n`` permutes the ``n`` items of ``rep``: ``n`` is the count of its
+    first :class:`~symlearn.reps.Vectors` (or Points) part, and every part
+    with that count (vectors, points, or one scalar per item) moves with
+    the items; other parts are global and stay. ``E(d)``/``SE(d)`` need
+    :class:`~symlearn.reps.Points`, which are centred per row.
+
+    Raises
+    ------
+    ValueError
+        For an unknown or inconsistent name, with the names that exist.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f'group must be a string such as "O(3)" or "S_n x SO(3)"; got {name!r}.')
+    if has_image(rep):
+        raise ValueError(
+            "Known groups act on vectors, points and items; input_rep has an Image part. "
+            'For images use group="discovered".'
+        )
+    factors = [f for f in re.split(r"\s*[x×*]\s*", name.strip().replace(" ", "")) if f]
+    if not factors or len(factors) > 2:
+        raise ValueError(_unknown(name))
+    space = None if rep.dim is None else rep.dim - rep.affine
+    n_items = orthogonal = None
+    translations = False
+    for factor in factors:
+        match = _FACTOR.match(factor)
+        if match is None:
+            raise ValueError(_unknown(name))
+        kind, dim = match.groups()
+        if kind.startswith("S_") or re.fullmatch(r"S(n|\d+)", kind):
+            if n_items is not None:
+                raise ValueError(_unknown(name))
+            count = _item_count(rep)
+            digits = kind.lstrip("S_")
+            if count is None or count < 2:
+                raise ValueError(
+                    f"group={name!r} permutes items, but input_rep={rep!r} has no part with "
+                    f"two or more items (Vectors(n, d), Points(n, d) or Scalars(n))."
+                )
+            if digits != "n" and int(digits) != count:
+                raise ValueError(
+                    f"group={name!r} permutes {digits} items, but the first part of "
+                    f"input_rep={rep!r} has {count}; write S_n to use the representation's."
+                )
+            n_items = count
+            continue
+        if orthogonal is not None or dim is None:
+            raise ValueError(_unknown(name))
+        if space is None or int(dim) != space:
+            raise ValueError(
+                f"group={name!r} acts on R^{dim}, but input_rep={rep!r} has "
+                f"{'no vectors' if space is None else f'vectors in R^{space}'}."
+            )
+        translations = kind in ("E", "SE")
+        orthogonal = "SO" if kind in ("SO", "SE") else "O"
+        if translations and not rep.affine:
+            raise ValueError(
+                f"group={name!r} includes translations, which move only Points; input_rep="
+                f"{rep!r} has none. Use O({dim}) for vectors."
+            )
+        if rep.affine and not translations:
+            raise ValueError(
+                f"group={name!r} rotates about the origin, but input_rep={rep!r} has Points, "
+                f"which the model sees centred and scaled; use E({dim}) or SE({dim}), or give "
+                f"the coordinates as Vectors."
+            )
+        if any(isinstance(part, Tensor) for part in rep.parts()) and n_items is not None:
+            raise ValueError("Tensor parts cannot be combined with permutations of items.")
+    return Group(n_items, orthogonal, translations, space)
+
+
+def _unknown(name):
+    return (
+        f"Unknown group {name!r}. Use one of O(d), SO(d), E(d), SE(d) (with d the dimension "
+        f'of input_rep\'s vectors), S_n, a product such as "S_n x O(3)", or "discovered".'
+    )
+
+
+class ItemLayout:
+    """Where the items, vectors and scalars of ``rep`` sit in a row.
+
+    With ``n_items=None`` the whole row is one item, holding every vector
+    and scalar. Otherwise a part whose count is ``n_items`` contributes one
+    vector (or scalar) per item and moves with the items; the rest is global.
+    """
+
+    def __init__(self, rep, n_items=None):
+        self.rep = rep
+        self.n_items = n_items
+        self.item_parts, self.global_parts = [], []
+        for where, part in rep.feature_slices():
+            count = part.n if isinstance(part, (Vectors, Points, Scalars)) else None
+            if n_items is None or count == n_items:
+                self.item_parts.append((where, part))
+            else:
+                self.global_parts.append((where, part))
+
+    def _vectors(self, x, parts, per_item):
+        blocks = []
+        for where, part in parts:
+            if isinstance(part, (Vectors, Points)):
+                d = part.size // part.n
+                block = x[:, where].reshape(len(x), part.n, 1, d)
+                blocks.append(block if per_item else block.reshape(len(x), 1, part.n, d))
+        return blocks
+
+    def item_vectors(self, x):
+        """Vectors of each item, shape (B, n, c, d) (n = 1 for a single item)."""
+        blocks = self._vectors(x, self.item_parts, self.n_items is not None)
+        if not blocks:
+            return x.new_zeros(len(x), self.n_items or 1, 0, 0)
+        return torch.cat(blocks, dim=2)
+
+    def global_vectors(self, x):
+        """Vectors that belong to no item, shape (B, m, d)."""
+        blocks = self._vectors(x, self.global_parts, False)
+        if not blocks:
+            return None
+        return torch.cat(blocks, dim=2).squeeze(1)
+
+    def item_scalars(self, x):
+        """Scalars of each item, shape (B, n, s)."""
+        n = self.n_items or 1
+        blocks = [
+            x[:, where].reshape(len(x), n, -1)
+            for where, part in self.item_parts
+            if isinstance(part, Scalars)
+        ]
+        return torch.cat(blocks, dim=2) if blocks else x.new_zeros(len(x), n, 0)
+
+    def global_scalars(self, x):
+        """Scalars that belong to no item, shape (B, g)."""
+        blocks = [x[:, where] for where, part in self.global_parts if isinstance(part, Scalars)]
+        return torch.cat(blocks, dim=1) if blocks else x.new_zeros(len(x), 0)
+
+    def permute(self, x, permutation):
+        """Apply permutation matrices (B, n, n) to the items of rows ``x``."""
+        if self.n_items is None or permutation is None:
+            return x
+        moving = {where.start for where, _ in self.item_parts}
+        columns = []
+        for where, part in self.rep.feature_slices():
+            block = x[:, where]
+            if where.start in moving:
+                items = block.reshape(len(x), self.n_items, -1)
+                block = (permutation @ items).reshape(len(x), -1)
+            columns.append(block)
+        return torch.cat(columns, dim=1)
+
+    def shift_points(self, x, shift):
+        """Add ``shift`` (B, d) to every point of rows ``x``."""
+        columns = []
+        for where, part in self.rep.feature_slices():
+            block = x[:, where]
+            if isinstance(part, Points):
+                block = (block.reshape(len(x), part.n, -1) + shift.unsqueeze(1)).reshape(
+                    len(x), -1
+                )
+            columns.append(block)
+        return torch.cat(columns, dim=1)
+
+    def centroid(self, x):
+        """Mean of every point of each row, shape (B, d)."""
+        points = [
+            x[:, where].reshape(len(x), part.n, -1)
+            for where, part in self.rep.feature_slices()
+            if isinstance(part, Points)
+        ]
+        return torch.cat(points, dim=1).mean(dim=1)
+
+    def rotate(self, x, linear):
+        """Apply linear maps (B, d, d) to every vector, point and tensor of rows ``x``."""
+        if self.rep.dim is None:
+            return x
+        if self.rep.affine:
+            g = torch.zeros(len(x), self.rep.dim, self.rep.dim, dtype=x.dtype, device=x.device)
+            g[:, :-1, :-1] = linear
+            g[:, -1, -1] = 1.0
+            linear = g
+        return self.rep.act(linear, x)
+
+
+def random_orthogonal(n, dim, *, special=False, generator=None, dtype=torch.float64):
+    """``n`` Haar-random matrices of O(dim) (SO(dim) with ``special``), shape (n, dim, dim)."""
+    gaussian = torch.randn(n, dim, dim, generator=generator, dtype=dtype)
+    q, r = torch.linalg.qr(gaussian)
+    q = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1)).unsqueeze(-2)
+    if special:
+        flip = torch.linalg.det(q) < 0
+        q[flip, :, 0] = -q[flip, :, 0]
+    return q
+
+
+def random_group_elements(group, n, *, generator=None, dtype=torch.float64):
+    """``n`` random elements of ``group`` as ``(permutation, linear, shift)``.
+
+    Each is ``None`` where the group has no such factor: permutation
+    matrices (n, n_items, n_items), orthogonal maps (n, dim, dim) and
+    translations (n, dim) drawn from a standard normal.
+    """
+    permutation = linear = shift = None
+    if group.n_items is not None:
+        orders = torch.stack(
+            [torch.randperm(group.n_items, generator=generator) for _ in range(n)]
+        )
+        permutation = torch.nn.functional.one_hot(orders, group.n_items).to(dtype)
+    if group.orthogonal is not None:
+        linear = random_orthogonal(
+            n, group.dim, special=group.orthogonal == "SO", generator=generator, dtype=dtype
+        )
+    if group.translations:
+        shift = torch.randn(n, group.dim, generator=generator, dtype=dtype)
+    return permutation, linear, shift
+
+
+def act(layout, element, x):
+    """Apply a group element ``(permutation, linear, shift)`` to rows ``x`` of ``layout.rep``."""
+    permutation, linear, shift = element
+    if linear is not None:
+        x = layout.rotate(x, linear.to(x.dtype))
+    if shift is not None and layout.rep.affine:
+        x = layout.shift_points(x, shift.to(x.dtype))
+    return layout.permute(x, None if permutation is None else permutation.to(x.dtype))
