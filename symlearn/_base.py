@@ -557,7 +557,7 @@ class BaseSymmetryDiscoverer(SymmetrizationMixin, BaseEstimator):
         self._shared_scalars = None if group is None else group.n_items
         self._input_scaler = RepStandardizer(rep, self._shared_scalars).fit(X[train])
         y_torch, n_outputs, output_rep = self._encode_targets(y, rep)
-        self._n_outputs, self._output_rep = n_outputs, output_rep
+        self._n_outputs = n_outputs
         X_torch = self._to_float32(self._input_scaler.transform(X))
         # The search space and the candidates in the coordinates the model sees.
         model_basis = orthonormal_span(self._input_scaler.to_model_generators(basis))
@@ -572,7 +572,7 @@ class BaseSymmetryDiscoverer(SymmetrizationMixin, BaseEstimator):
         with _seeded_torch(self._torch_seed(), device):
             backbone = self.get_backbone(X.shape[1], n_outputs, input_rep=rep)
             self._check_backbone(backbone, X_torch, n_outputs)
-            backbone = self._symmetrize_known(backbone, rep)
+            backbone = self._symmetrize_known(backbone, rep, output_rep)
             augmentation = self.get_augmentation(rep, model_basis, candidates, reaches)
             module = SymmetryModule(backbone, augmentation)
             propose = partial(
@@ -604,11 +604,6 @@ class BaseSymmetryDiscoverer(SymmetrizationMixin, BaseEstimator):
                 self.candidate_names_ = names
                 self.candidate_generators_ = [normalize_generators(c) for c in stacks]
             self._analyze_symmetry(X_torch[held_out])
-            if self.symmetrize is not None and self.group == "discovered":
-                self._symmetrize_discovered(net.module_)
-                self.symmetry_score_ = self._score(
-                    X_torch[held_out], self._default_reach(), 4, 0
-                )
         return self
 
     def _split_rows(self, n_samples):
@@ -802,6 +797,9 @@ class BaseSymmetryDiscoverer(SymmetrizationMixin, BaseEstimator):
         self.algebra_ = identify_algebra(self.discovered_generators_, affine=self.input_rep_.affine)
         if self.candidate_generators is not None:
             self._analyze_candidates(gram)
+        # group="discovered": the errors above rate the backbone as trained,
+        # the score the symmetrized model that predicts.
+        self._symmetrize_discovered(self.net_.module_)
         self.symmetry_score_ = self._score(X_held_out, self._default_reach(), 4, 0)
 
     def _analyze_candidates(self, gram):

@@ -332,7 +332,9 @@ def _resolve_user_object(name, value, override):
 
 def _rebuild_net(estimator, state, n_outputs, device):
     rep = estimator.input_rep_
-    backbone = estimator._build_backbone(estimator.n_features_in_, n_outputs, rep)
+    backbone = estimator._build_backbone(
+        estimator.n_features_in_, n_outputs, rep, estimator.output_rep_
+    )
     candidates = reaches = None
     prefix = "augmentation.generators_"
     candidate_keys = sorted(
@@ -415,7 +417,10 @@ def load(path, *, module=None, device=None, **params):
     try:
         net = _rebuild_net(estimator, part("module."), estimator._n_outputs, device)
         reference = estimator._build_backbone(
-            estimator.n_features_in_, estimator._n_outputs, estimator.input_rep_
+            estimator.n_features_in_,
+            estimator._n_outputs,
+            estimator.input_rep_,
+            estimator.output_rep_,
         )
         reference.load_state_dict(part("reference."))
     except RuntimeError as error:

@@ -53,32 +53,31 @@ class SymmetrizationMixin:
             return None
         return parse_group(self.group, rep)
 
-    def _build_backbone(self, n_inputs, n_outputs, rep):
+    def _build_backbone(self, n_inputs, n_outputs, rep, output_rep):
         """The backbone from :meth:`get_backbone`, symmetrized over a known ``group``."""
-        return self._symmetrize_known(self.get_backbone(n_inputs, n_outputs, input_rep=rep), rep)
+        backbone = self.get_backbone(n_inputs, n_outputs, input_rep=rep)
+        return self._symmetrize_known(backbone, rep, output_rep)
 
-    def _symmetrize_known(self, backbone, rep):
+    def _symmetrize_known(self, backbone, rep, output_rep):
         """``backbone`` wrapped over a named ``group``; as it is otherwise."""
         group = self._known_group(rep)
         if group is None:
             return backbone
         layout = ItemLayout(rep, group.n_items)
-        output_rep = getattr(self, "_output_rep", None)
         outputs = None if output_rep is None else ItemLayout(output_rep, group.n_items)
         sampler = EquivariantFrameNet(group, layout)
         return self.get_symmetrized(backbone, sampler, layout, outputs, group.translations)
 
     def _discovered_sampler(self):
         """The sampler over the discovered group, in model coordinates; raises if unsupported."""
-        rep = self.input_rep_
+        rep = self.input_rep_  # vectors only: _known_group refused Points and images
         generators = self._to_model(self.discovered_generators_)
-        linear = generators[:, : rep.dim - rep.affine, : rep.dim - rep.affine]
         layout = ItemLayout(rep)
         d = rep.dim
-        # The nearest rotation generators (antisymmetric parts) of a compact
-        # algebra: their group is exact, and closes into orbits.
+        # The nearest rotation generator (the antisymmetric part) of a compact
+        # one-parameter algebra: its group is exact, and closes into orbits.
         if len(generators) == 1 and self.algebra_.compact:
-            return RotationOrbitSampler(0.5 * (linear[0] - linear[0].T), layout)
+            return RotationOrbitSampler(0.5 * (generators[0] - generators[0].T), layout)
         if self.algebra_.name == f"so({d})":
             return RandomFrameSampler(layout, d)
         raise ValueError(

@@ -298,3 +298,12 @@ def test_group_and_test_samples_are_parameters_like_any_other():
     many = fitted.set_params(n_group_samples_test=30).predict(X)
     assert not np.array_equal(few, many)
     np.testing.assert_array_equal(many, fitted.predict(X))
+
+
+@pytest.mark.parametrize("name", ["S_n x O(3)", "O(3) x S_n"])
+def test_the_order_of_the_factors_does_not_change_what_is_accepted(name):
+    from symlearn.reps import Tensor
+
+    assert parse_group(name, NBODY_IN) == parse_group("S_n x O(3)", NBODY_IN)
+    with pytest.raises(ValueError, match="Tensor parts cannot be combined"):
+        parse_group(name, Vectors(5, 3) + Tensor(3, 2))

@@ -97,7 +97,7 @@ def parse_group(name, rep):
         if match is None:
             raise ValueError(_unknown(name))
         kind, dim = match.groups()
-        if kind.startswith("S_") or re.fullmatch(r"S(n|\d+)", kind):
+        if kind not in ("O", "SO", "E", "SE"):  # S_n, S_5, Sn, ...
             if n_items is not None:
                 raise ValueError(_unknown(name))
             count = _item_count(rep)
@@ -134,7 +134,8 @@ def parse_group(name, rep):
                 f"which the model sees centred and scaled; use E({dim}) or SE({dim}), or give "
                 f"the coordinates as Vectors."
             )
-        if any(isinstance(part, Tensor) for part in rep.parts()) and n_items is not None:
+    if n_items is not None and orthogonal is not None:
+        if any(isinstance(part, Tensor) for part in rep.parts()):
             raise ValueError("Tensor parts cannot be combined with permutations of items.")
     return Group(n_items, orthogonal, translations, space)
 

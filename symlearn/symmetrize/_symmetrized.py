@@ -3,6 +3,8 @@
 import torch
 from torch import nn
 
+from ._groups import act
+
 __all__ = ["Symmetrized"]
 
 #: Seed of the noise used in evaluation mode: predictions are deterministic
@@ -79,13 +81,9 @@ class Symmetrized(nn.Module):
         if self.translations:
             rows = layout.shift_points(rows, -layout.centroid(rows))
         permutation, linear = self.sampler(rows, noise)
-        canonical = layout.permute(rows, permutation)
-        if linear is not None:
-            canonical = layout.rotate(canonical, linear.transpose(-1, -2))
-        outputs = self.backbone(canonical)
+        # Permutations and orthogonal maps are undone by their transposes.
+        inverse = tuple(None if m is None else m.transpose(-1, -2) for m in (permutation, linear))
+        outputs = self.backbone(act(layout, (permutation, inverse[1], None), rows))
         if self.output_layout is not None:
-            if linear is not None:
-                outputs = self.output_layout.rotate(outputs, linear)
-            if permutation is not None:
-                outputs = self.output_layout.permute(outputs, permutation.transpose(-1, -2))
+            outputs = act(self.output_layout, (inverse[0], linear, None), outputs)
         return outputs.reshape(n_samples, B, -1).mean(dim=0)
