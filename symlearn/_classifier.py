@@ -1,14 +1,10 @@
 """The symmetry-discovering classifier."""
 
 import numpy as np
-import torch
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
-from torch import nn
 
 from ._base import BaseSymmetryDiscoverer
-from ._net import kl_divergence_from_logits
+from ._task import ClassificationTask
 
 __all__ = ["SymmetryDiscoveringClassifier"]
 
@@ -86,31 +82,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     (3,)
     """
 
-    def _encode_targets(self, y, input_rep):
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                f"The classifier needs samples of at least 2 classes; y has only one "
-                f"class ({encoder.classes_[0]!r})."
-            )
-        self.classes_ = encoder.classes_
-        # Class labels do not transform: the task is invariant.
-        return encoder.transform(y).astype(np.int64), len(self.classes_), None
-
-    def _criterion(self):
-        return nn.CrossEntropyLoss
-
-    def _consistency(self):
-        return kl_divergence_from_logits
-
-    def _output_discrepancy(self, a, b):
-        # Total-variation distance between the predicted class distributions.
-        return 0.5 * (torch.softmax(a, dim=1) - torch.softmax(b, dim=1)).abs().sum(dim=1)
-
-    def _symmetry_outputs(self, outputs):
-        # Log-probabilities: logits are only defined up to a shared constant.
-        return torch.log_softmax(outputs, dim=1)
+    _task_type = ClassificationTask
 
     def predict_proba(self, X, *, test_time_augmentation=None):
         """Class probabilities for ``X``.
@@ -131,7 +103,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
             Columns ordered as ``classes_``.
         """
         logits = self._view_outputs(X, test_time_augmentation)
-        return torch.softmax(logits, dim=-1).mean(dim=0).numpy()
+        return self._state.task.predict_proba(logits).numpy()
 
     def predict(self, X, *, test_time_augmentation=None):
         """Predict class labels for ``X``.

@@ -7,7 +7,8 @@ import time
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from . import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
+from ._classifier import SymmetryDiscoveringClassifier
+from ._regressor import SymmetryDiscoveringRegressor
 from .callbacks import EpochProgressBar
 from .datasets import (
     make_asymmetric_regression,

@@ -1,9 +1,32 @@
-"""A dataset that hands the data loader whole batches of in-memory tensors."""
+"""In-memory data: the rows held out of training, and whole batches for the data loader."""
 
+import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from torch.utils.data import Dataset
 
-__all__ = ["TensorBatchDataset", "collate_batch"]
+__all__ = ["TensorBatchDataset", "collate_batch", "split_rows"]
+
+
+def split_rows(n_samples, validation_fraction, random_state):
+    """Indices of the training rows and of the held-out rows for the diagnostics.
+
+    ``validation_fraction=0`` trains and measures on every row.
+    """
+    n_held_out = int(round(validation_fraction * n_samples))
+    everything = np.arange(n_samples)
+    if n_held_out == 0:
+        return everything, everything
+    # The held-out diagnostics (the symmetry score) compare rows in pairs.
+    n_held_out = max(n_held_out, 2)
+    if n_samples - n_held_out < 2:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} holds out {n_held_out} of "
+            f"{n_samples} rows and leaves fewer than 2 to train on; lower it or pass "
+            f"more data."
+        )
+    order = check_random_state(random_state).permutation(n_samples)
+    return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
 
 
 def collate_batch(batch):

@@ -1,8 +1,10 @@
-"""Choosing the torch device."""
+"""Choosing the torch device, and seeding torch on it."""
+
+from contextlib import contextmanager
 
 import torch
 
-__all__ = ["resolve_device"]
+__all__ = ["resolve_device", "seeded_torch"]
 
 
 def resolve_device(device):
@@ -39,3 +41,17 @@ def resolve_device(device):
                 f"{torch.cuda.device_count()} CUDA device(s)."
             )
     return str(resolved)
+
+
+@contextmanager
+def seeded_torch(seed, device):
+    """Seed torch inside the block and restore the caller's RNG state after."""
+    if seed is None:
+        yield
+        return
+    devices = []
+    if torch.device(device).type == "cuda":
+        devices = [torch.device(device).index or 0]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

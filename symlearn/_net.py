@@ -3,33 +3,16 @@
 import math
 
 import torch
-import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 from skorch.utils import to_tensor
 
 from ._data import TensorBatchDataset, collate_batch
 from .exceptions import TrainingDivergedError
-from .metrics import squared_distance
+from .groups import GroupAction, GroupElements
 from .nn import CandidateSymmetries
 
-__all__ = ["SymmetryNet", "squared_difference", "kl_divergence_from_logits"]
-
-
-def squared_difference(reference, moved):
-    """Per-row mean squared difference of two prediction batches (regression), shape (n,).
-
-    Averaged over outputs, like the ``MSELoss`` it is added to, so the
-    balance between the two does not depend on the number of outputs.
-    """
-    return squared_distance(reference, moved) / reference[0].numel()
-
-
-def kl_divergence_from_logits(reference, moved):
-    """Per-row ``KL(p_reference || p_moved)`` of two logit batches (classification), shape (n,)."""
-    log_p = F.log_softmax(reference, dim=-1)
-    log_q = F.log_softmax(moved, dim=-1)
-    return (log_p.exp() * (log_p - log_q)).sum(dim=-1)
+__all__ = ["SymmetryNet"]
 
 
 class SymmetryNet(NeuralNet):
@@ -153,24 +136,27 @@ class SymmetryNet(NeuralNet):
             return self._candidate_loss(task, X, y_pred, augmentation)
         return self._augmentation_loss(task, X, y_pred, y_true, augmentation)
 
-    def _transform_outputs(self, g, outputs):
-        """``rho_out(g)`` applied to targets or outputs (unchanged when invariant)."""
-        if self.output_rep is None:
-            return outputs
-        return self.output_rep.act(g.to(outputs.dtype), outputs)
+    def group_action(self):
+        """How the augmentation's group elements act on inputs and outputs."""
+        rep = self.module_.augmentation.rep
+        action = getattr(self, "_group_action", None)
+        if action is None or action.input_rep is not rep:
+            action = self._group_action = GroupAction(rep, self.output_rep)
+        return action
 
     def _augmentation_loss(self, task, X, y_pred, y_true, augmentation):
         n_views = self.n_augmentations
-        g = augmentation.sample(len(X) * n_views)
-        moved_X = augmentation.rep.act(g.to(X.dtype), X.repeat(n_views, 1))
+        action = self.group_action()
+        g = GroupElements(augmentation.sample(len(X) * n_views))
+        moved_X = action.act(g, X.repeat(n_views, 1))
         moved_pred = self.infer(moved_X)
         if n_views > 1:
             y_true = y_true.repeat(n_views, *([1] * (y_true.ndim - 1)))
             y_pred = y_pred.repeat(n_views, *([1] * (y_pred.ndim - 1)))
 
-        moved_task = self.criterion_(moved_pred, self._transform_outputs(g, y_true))
+        moved_task = self.criterion_(moved_pred, action.act_outputs(g, y_true))
         task = 0.5 * (task + moved_task)
-        consistency = self.consistency(self._transform_outputs(g, y_pred), moved_pred).mean()
+        consistency = self.consistency(action.act_outputs(g, y_pred), moved_pred).mean()
         reach = augmentation.reach()
         overlap = augmentation.overlap()
         loss = (
@@ -183,8 +169,11 @@ class SymmetryNet(NeuralNet):
         return loss
 
     def _candidate_loss(self, task, X, y_pred, candidates):
-        moved, g, which = candidates(X)
-        residual = self.consistency(self._transform_outputs(g, y_pred), self.infer(moved))
+        action = self.group_action()
+        g, which = candidates.sample(len(X))
+        g = GroupElements(g)
+        moved = action.act(g, X)
+        residual = self.consistency(action.act_outputs(g, y_pred), self.infer(moved))
         # Mean residual of each candidate's rows; a candidate with no row in
         # this batch contributes nothing (and is recorded as nan).
         counts = torch.bincount(which, minlength=candidates.n_candidates).to(residual.dtype)

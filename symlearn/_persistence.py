@@ -1,203 +1,85 @@
-"""Saving and loading fitted estimators without pickle.
+"""Saving and loading fitted estimators: a file format, and nothing else.
 
-One ``.safetensors`` file holds everything: the tensors (the backbone's and
-the augmentation's weights, the reference backbone, every numeric fitted
-array) in safetensors' own layout, and in its string metadata the format
-version, a JSON description of the hyperparameters and of the other fitted
-attributes, and a SHA-256 checksum over both. Loading reads the JSON and the
-raw tensors, checks the version and the checksum, and rebuilds the estimator
-through its own hooks (``get_backbone``, ``get_augmentation``, ``get_net``);
-nothing is unpickled and no code is imported by name beyond torch's and
-symlearn's own classes, so a file from an untrusted source can at worst
-fail to load.
+One ``.safetensors`` file holds everything. Its tensors are the weights of
+the trained module (``module.*``) and of the reference backbone
+(``reference.*``), and every numeric array of the parameters (``params.*``)
+and of the fitted state (``state.*``). Its string metadata holds the format
+version, a JSON header, and a SHA-256 checksum over both.
 
-What a JSON description cannot name is not saved: a backbone class of your
-own (pass it to :func:`load` as ``module=``), callbacks, ``train_split`` and
-``random_state`` given as a ``RandomState`` (they come back as ``None``
-unless passed to :func:`load`).
+The header follows a fixed schema (see the user guide, "Saving and
+loading"): the estimator's name, its parameters, the fitted state as the
+descriptions of its value objects (``SearchSpace.to_config()``,
+``RegressionTask.to_config()``, ``SymmetryAnalysis.to_config()``, ...),
+and the training history. Loading reads every field with its type and
+bounds, refuses anything else with a :class:`~symlearn.exceptions.ModelFileError`
+(a ``ValueError``) naming the field, and then rebuilds the estimator
+through the same builder ``fit`` uses. Classes are named only from a fixed
+registry (:mod:`symlearn._registry`); nothing is imported by name,
+unpickled, called or evaluated, and memory is bounded by what the file
+contains: the module a file declares is first built on torch's ``meta``
+device (no memory) and must match the tensors the file holds.
 """
 
-import dataclasses
 import hashlib
-import importlib
 import json
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
 
-from ._base import SKORCH_PREFIXES, BaseSymmetryDiscoverer
+from ._analysis import SymmetryAnalysis
+from ._base import BaseSymmetryDiscoverer
+from ._classifier import SymmetryDiscoveringClassifier
+from ._config import ConfigError, Fields
 from ._device import resolve_device
-from ._scaling import RepStandardizer
-from .lie import AlgebraIdentity
-from .nn import SymmetryModule
-from .reps import Image, Points, Rep, Scalars, Tensor, Vectors
+from ._model import build_backbone, build_symmetry_module
+from ._params import SKORCH_PREFIXES, validate_parameters
+from ._regressor import SymmetryDiscoveringRegressor
+from ._header import (
+    UNNAMED,
+    HeaderReader,
+    HeaderWriter,
+    check_history,
+    check_prefixed,
+    check_prefixed_name,
+    role,
+)
+from ._space import SearchSpace
+from ._state import FittedState, commit
+from .exceptions import ModelFileError
 
-__all__ = ["save", "load", "FORMAT_VERSION"]
+__all__ = ["FORMAT_VERSION", "load", "save"]
 
 #: Bumped whenever a file written by this version cannot be read by an older one.
-FORMAT_VERSION = 1
+#: Format 1 named classes by import path; it is no longer read.
+FORMAT_VERSION = 2
 
-#: Classes named in a file are imported only from these packages.
-TRUSTED_PACKAGES = ("torch", "symlearn")
+#: Tensor dtypes a file may hold.
+_DTYPES = {torch.float64, torch.float32, torch.int64, torch.int32, torch.bool, torch.uint8}
 
-_PRIMITIVE_REPS = {
-    "Scalars": (Scalars, lambda r: [r.n]),
-    "Vectors": (Vectors, lambda r: [r.n, r.vector_dim]),
-    "Tensor": (Tensor, lambda r: [r.tensor_dim, r.order]),
-    "Points": (Points, lambda r: [r.n, r.point_dim]),
-    "Image": (Image, lambda r: [r.height, r.width, r.channels]),
+#: The estimators a file can hold.
+ESTIMATORS = {
+    cls.__name__: cls for cls in (SymmetryDiscoveringRegressor, SymmetryDiscoveringClassifier)
 }
 
-
-class _Encoder:
-    """Turns parameters and fitted attributes into JSON, moving arrays into ``tensors``."""
-
-    def __init__(self):
-        self.tensors = {}
-
-    def array(self, value, key):
-        value = np.ascontiguousarray(value)
-        if value.dtype.kind in "fiub":
-            self.tensors[key] = torch.from_numpy(value.copy())
-            return {"__array__": key}
-        if value.dtype.kind in "UO" and all(isinstance(v, (str, int, float)) for v in value.flat):
-            return {"__values__": value.tolist(), "dtype": value.dtype.str}
-        raise TypeError(f"Cannot save an array of dtype {value.dtype} ({key}).")
-
-    def __call__(self, value, key):
-        if value is None or isinstance(value, (bool, int, float, str)):
-            return value
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, np.ndarray):
-            return self.array(value, key)
-        if isinstance(value, (list, tuple)):
-            items = [self(item, f"{key}.{i}") for i, item in enumerate(value)]
-            return {"__tuple__" if isinstance(value, tuple) else "__list__": items}
-        if isinstance(value, dict):
-            return {"__dict__": {str(k): self(v, f"{key}.{k}") for k, v in value.items()}}
-        if isinstance(value, Rep):
-            return {"__rep__": [self.primitive_rep(part) for part in value.parts()]}
-        if isinstance(value, RepStandardizer):
-            state = {
-                k: getattr(value, k) for k in ("offset_", "scale_", "centroid_", "point_scale_")
-            }
-            params = {"rep": value.rep, "shared_scalars": value.shared_scalars}
-            return {"__scaler__": self({**params, **state}, key)}
-        if isinstance(value, AlgebraIdentity):
-            return {"__algebra__": self(dataclasses.asdict(value), key)}
-        if isinstance(value, type):
-            name = f"{value.__module__}.{value.__qualname__}"
-            if value.__module__.split(".")[0] in TRUSTED_PACKAGES:
-                return {"__class__": name}
-            return {"__user_class__": name}
-        if isinstance(value, nn.Module):
-            return {"__user_instance__": f"{type(value).__module__}.{type(value).__qualname__}"}
-        return {"__unsaved__": repr(value)}
-
-    def parameter(self, value, key):
-        """A parameter's JSON; one holding something unnameable is unnamed as a whole."""
-        node = self(value, key)
-        tags = set(_tags(node))
-        if isinstance(node, dict) and next(iter(node)) in _UNNAMED:
-            return node
-        if tags & {"__user_class__", "__user_instance__"}:
-            return {"__needs__": repr(value)}
-        if "__unsaved__" in tags:
-            return {"__unsaved__": repr(value)}
-        return node
-
-    @staticmethod
-    def primitive_rep(part):
-        name = type(part).__name__
-        if name not in _PRIMITIVE_REPS or type(part) is not _PRIMITIVE_REPS[name][0]:
-            raise TypeError(
-                f"Cannot save the representation {part!r}: only symlearn's own "
-                f"{', '.join(_PRIMITIVE_REPS)} (and their sums) can be saved."
-            )
-        return {"type": name, "args": _PRIMITIVE_REPS[name][1](part)}
+# -- writing -------------------------------------------------------------------------------
 
 
-#: Tags of values a file can only name: the user passes them to load().
-_UNNAMED = ("__user_class__", "__user_instance__", "__needs__", "__unsaved__")
-
-
-def _tags(node):
-    """Every tag in an encoded value, nested ones included."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield key
-            yield from _tags(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _tags(item)
-
-
-def _import_trusted(name):
-    module_name, _, attribute = name.rpartition(".")
-    if module_name.split(".")[0] not in TRUSTED_PACKAGES:
-        raise ValueError(f"The file names the class {name!r}, outside {TRUSTED_PACKAGES}.")
-    value = importlib.import_module(module_name)
-    for part in attribute.split("."):
-        value = getattr(value, part)
-    return value
-
-
-class _Decoder:
-    """The inverse of :class:`_Encoder`."""
-
-    def __init__(self, tensors):
-        self.tensors = tensors
-
-    def __call__(self, node):
-        if not isinstance(node, dict):
-            return node
-        (tag, value), *rest = node.items()
-        if tag == "__array__":
-            return self.tensors[value].numpy()
-        if tag == "__values__":
-            return np.array(value, dtype=np.dtype(node["dtype"]))
-        if tag in ("__list__", "__tuple__"):
-            items = [self(item) for item in value]
-            return tuple(items) if tag == "__tuple__" else items
-        if tag == "__dict__":
-            return {k: self(v) for k, v in value.items()}
-        if tag == "__rep__":
-            parts = [_PRIMITIVE_REPS[p["type"]][0](*p["args"]) for p in value]
-            return parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
-        if tag == "__scaler__":
-            state = self(value)
-            scaler = RepStandardizer(state.pop("rep"), state.pop("shared_scalars", None))
-            for name, attribute in state.items():
-                setattr(scaler, name, attribute)
-            return scaler
-        if tag == "__algebra__":
-            fields = self(value)
-            fields["axes"] = tuple(fields["axes"])
-            fields["signature"] = (
-                None if fields["signature"] is None else tuple(fields["signature"])
-            )
-            return AlgebraIdentity(**fields)
-        if tag == "__class__":
-            return _import_trusted(value)
-        if tag in _UNNAMED:
-            return node  # resolved by load(), from what the caller passes
-        raise ValueError(
-            f"Unknown entry {tag!r} in the file; it was not written by this symlearn."
-        )
+def _tensor_bytes(tensor):
+    """The raw bytes of a tensor, whatever its dtype (numpy has no bfloat16)."""
+    if tensor.numel() == 0:
+        return b""
+    return tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
 
 
 def _checksum(header, tensors):
     digest = hashlib.sha256(header.encode())
     for name in sorted(tensors):
         digest.update(name.encode())
-        digest.update(tensors[name].contiguous().numpy().tobytes())
+        digest.update(_tensor_bytes(tensors[name]))
     return digest.hexdigest()
 
 
@@ -207,18 +89,6 @@ def _history_value(value):
         return float(value)
     except (TypeError, ValueError):
         return repr(value)
-
-
-def _fitted_attributes(estimator):
-    """Everything ``fit`` set, apart from the modules (saved as state dicts)."""
-    skip = {"net_", "_reference_backbone"}
-    return {
-        key: value
-        for key, value in vars(estimator).items()
-        if key not in skip
-        and (key.endswith("_") or key.startswith("_"))
-        and not key.startswith("__")
-    }
 
 
 def save(estimator, path):
@@ -247,158 +117,285 @@ def save(estimator, path):
             f"symlearn.save saves symlearn estimators; got {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
-    encode = _Encoder()
-    net = estimator.net_
+    state = estimator._state
+    writer = HeaderWriter()
     # Copies: safetensors refuses tensors that share memory (tied weights).
-    for name, tensor in net.module_.state_dict().items():
-        encode.tensors[f"module.{name}"] = tensor.detach().cpu().clone()
-    for name, tensor in estimator._reference_backbone.state_dict().items():
-        encode.tensors[f"reference.{name}"] = tensor.detach().cpu().clone()
+    for prefix, module in (("module", state.net.module_), ("reference", state.reference)):
+        for name, tensor in module.state_dict().items():
+            writer.tensors[f"{prefix}.{name}"] = tensor.detach().cpu().clone()
+    names = state.feature_names_in
     description = {
         "estimator": type(estimator).__name__,
         "params": {
-            name: encode.parameter(value, f"params.{name}")
+            name: writer.parameter(name, value)
             for name, value in estimator.get_params(deep=False).items()
         },
-        "fitted": encode(_fitted_attributes(estimator), "fitted"),
-        "history": json.loads(json.dumps(net.history.to_list(), default=_history_value)),
-        "device": str(net.device),
-        "versions": {"torch": torch.__version__},
+        "state": writer.data(
+            {
+                "n_features_in": state.n_features_in,
+                "feature_names_in": names,
+                "space": state.space.to_config(),
+                "task": state.task.to_config(),
+                "analysis": state.analysis.to_config(),
+            },
+            "state",
+        ),
+        "history": json.loads(json.dumps(state.net.history.to_list(), default=_history_value)),
+        "versions": {"symlearn_format": str(FORMAT_VERSION), "torch": torch.__version__},
     }
-    header = json.dumps(description, sort_keys=True)
-    metadata = {
+    envelope = {
         "format": "symlearn",
-        "format_version": str(FORMAT_VERSION),
-        "symlearn": header,
-        "sha256": _checksum(header, encode.tensors),
+        "format_version": FORMAT_VERSION,
+        "header": description,
+        "sha256": _checksum(_canonical(description), writer.tensors),
     }
-    save_file(encode.tensors, str(Path(path)), metadata=metadata)
+    # One metadata entry: safetensors writes several in no fixed order, and
+    # saving the same model twice should give the same bytes.
+    save_file(writer.tensors, str(Path(path)), metadata={"symlearn": _canonical(envelope)})
+
+
+def _canonical(value):
+    """The one JSON text of a value that the checksum covers."""
+    return json.dumps(value, sort_keys=True)
+
+
+# -- reading -------------------------------------------------------------------------------
 
 
 def _read(path):
-    """The metadata and tensors of a symlearn file, verified; a clear error otherwise."""
+    """The header and tensors of a symlearn file, verified; a clear error otherwise."""
     try:
         with safe_open(str(Path(path)), framework="pt", device="cpu") as handle:
             metadata = handle.metadata() or {}
             tensors = {name: handle.get_tensor(name) for name in handle.keys()}
-    except (SafetensorError, OSError, ValueError) as error:
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as error:
         if isinstance(error, FileNotFoundError):
             raise
-        raise ValueError(
-            f"{path} is not a readable symlearn model file (truncated or corrupted?): {error}"
-        ) from error
-    if metadata.get("format") != "symlearn" or "symlearn" not in metadata:
-        raise ValueError(f"{path} is a safetensors file, but not one written by symlearn.save.")
+        raise ModelFileError(
+            "file", f"{path} is not a readable model file (truncated or corrupted?): {error}"
+        ) from None
+    if metadata.get("format") == "symlearn" and metadata.get("format_version") == "1":
+        raise ModelFileError("format_version", _retired(path, 1))
+    if set(metadata) != {"symlearn"}:
+        raise ModelFileError(
+            "format", f"{path} is a safetensors file, but not one written by symlearn.save."
+        )
+    text = metadata["symlearn"]
     try:
-        version = int(metadata.get("format_version", ""))
-    except ValueError:
-        raise ValueError(
-            f"{path} has no valid format version; it was not written by symlearn.save."
-        )
+        envelope = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ModelFileError("header", f"is not valid JSON ({str(error)[:200]}).") from None
+    fields = Fields(envelope, "", required=("format", "format_version", "header", "sha256"))
+    fields.string("format", choices={"symlearn"})
+    version = fields.integer("format_version", 1, 10**6)
     if version > FORMAT_VERSION:
-        raise ValueError(
-            f"{path} was written in symlearn file format {version}; this symlearn reads up to "
-            f"format {FORMAT_VERSION}. Upgrade symlearn to load it."
+        raise ModelFileError(
+            "format_version",
+            f"{path} was written in symlearn file format {version}; this symlearn reads "
+            f"format {FORMAT_VERSION}. Upgrade symlearn to load it.",
         )
-    if _checksum(metadata["symlearn"], tensors) != metadata.get("sha256"):
-        raise ValueError(
+    if version < FORMAT_VERSION:
+        raise ModelFileError("format_version", _retired(path, version))
+    for name, tensor in tensors.items():
+        if tensor.dtype not in _DTYPES:
+            raise ModelFileError(f"tensor {name[:80]}", f"has the unsupported dtype {tensor.dtype}.")
+    description = envelope["header"]
+    if _checksum(_canonical(description), tensors) != envelope["sha256"]:
+        raise ModelFileError(
+            "sha256",
             f"{path} fails its checksum: its contents were changed or damaged after it was "
-            f"saved. Refusing to load it."
+            f"saved. Refusing to load it.",
         )
-    return json.loads(metadata["symlearn"]), tensors
+    return description, tensors, len(text)
+
+
+def _retired(path, version):
+    return (
+        f"{path} was written in symlearn file format {version}, which named classes by "
+        f"import path and is no longer read (it was not safe for untrusted files). "
+        f"Refit the model with this symlearn and save it again."
+    )
 
 
 def _resolve_user_object(name, value, override):
     """A parameter the file could only name: the override, or a clear error."""
     if override is not None:
         return override
-    if not isinstance(value, dict) or next(iter(value), None) not in _UNNAMED:
+    if not isinstance(value, dict) or next(iter(value), None) not in UNNAMED:
         return value
-    if "__user_class__" in value or "__user_instance__" in value:
-        qualified = value.get("__user_class__") or value.get("__user_instance__")
-        short = qualified.rpartition(".")[2]
-        raise ValueError(
-            f"The model was fitted with {name}={qualified}, a class symlearn does not import "
-            f"from a file. Pass it when loading: symlearn.load(path, {name}={short})."
+    (tag, named), = value.items()
+    if tag in ("__user_class__", "__user_instance__"):
+        short = named.rpartition(".")[2]
+        raise ModelFileError(
+            f"params.{name}",
+            f"the model was fitted with {name}={named}, a class symlearn does not import "
+            f"from a file. Pass it when loading: symlearn.load(path, {name}={short}).",
         )
-    if "__needs__" in value:
-        raise ValueError(
-            f"The model was fitted with {name}={value['__needs__']}, which holds a class "
-            f"symlearn does not import from a file. Pass it when loading: "
-            f"symlearn.load(path, {name}=...)."
+    if tag == "__needs__":
+        raise ModelFileError(
+            f"params.{name}",
+            f"the model was fitted with {name}={named}, which holds a class symlearn does "
+            f"not import from a file. Pass it when loading: symlearn.load(path, {name}=...).",
         )
     return None  # __unsaved__: callbacks, train_split, a RandomState
 
 
-def _rebuild_net(estimator, state, n_outputs, device):
-    rep = estimator.input_rep_
-    backbone = estimator._build_backbone(
-        estimator.n_features_in_, n_outputs, rep, estimator.output_rep_
+def _read_params(cls, saved, reader, module, overrides):
+    """The estimator's parameters from the file, with the caller's overrides."""
+    if not isinstance(saved, dict):
+        raise ConfigError("params", "must be an object.")
+    names = set(cls._get_param_names())
+    missing = sorted(names - set(saved))
+    if missing:
+        raise ConfigError("params", f"is missing the parameters {missing}.")
+    params = {}
+    for name, node in saved.items():
+        if name not in names:
+            check_prefixed_name(name)
+        value = reader.param(node, f"params.{name[:80]}", role(name))
+        if name not in names:
+            check_prefixed(name, value)
+        params[name] = value
+    params["module"] = _resolve_user_object("module", params["module"], module)
+    for name in list(params):
+        params[name] = _resolve_user_object(name, params[name], overrides.pop(name, None))
+    unknown = {name for name in overrides if not name.startswith(SKORCH_PREFIXES)}
+    if unknown:
+        raise TypeError(f"symlearn.load() got unexpected parameters {sorted(unknown)}.")
+    params.update(overrides)
+    estimator = cls(**params)
+    try:
+        validate_parameters(estimator.get_params(deep=False))
+    except (TypeError, ValueError) as error:
+        raise ConfigError("params", str(error)) from None
+    return estimator
+
+
+def _read_state(node, reader, estimator):
+    """The fitted state's value objects, every field checked."""
+    state = Fields(
+        reader.data(node, "state"),
+        "state",
+        required=("n_features_in", "feature_names_in", "space", "task", "analysis"),
     )
-    candidates = reaches = None
-    prefix = "augmentation.generators_"
-    candidate_keys = sorted(
-        (k for k in state if k.startswith(prefix)), key=lambda k: int(k[len(prefix) :])
-    )
-    if candidate_keys:
-        candidates = [state[k].numpy() for k in candidate_keys]
-        reaches = state["augmentation.reaches"].tolist()
-    augmentation = estimator.get_augmentation(rep, estimator._model_basis, candidates, reaches)
-    net = estimator.get_net(
-        SymmetryModule(backbone, augmentation), device, output_rep=estimator.output_rep_
-    )
-    net.initialize()
-    estimator._symmetrize_discovered(net.module_)
-    net.module_.load_state_dict(state)
-    return net
+    space = SearchSpace.from_config(state.raw("space"), "state.space")
+    n_features = state.integer("n_features_in", 1, 2**31 - 1)
+    if space.input_rep.size != n_features:
+        raise state.error("n_features_in", f"must be {space.input_rep.size}, the input's size.")
+    if estimator.input_rep is not None and estimator.input_rep != space.input_rep:
+        raise state.error("space", "its representation differs from the parameter input_rep.")
+    names = state.optional("feature_names_in", state.strings, n_features)
+    if names is not None and len(names) != n_features:
+        raise state.error("feature_names_in", f"must name {n_features} features.")
+    task = estimator._task_type.from_config(state.raw("task"), space.input_rep, "state.task")
+    if getattr(estimator, "output_rep", None) != task.output_rep:
+        raise state.error("task", "its output representation differs from the parameter output_rep.")
+    analysis = SymmetryAnalysis.from_config(state.raw("analysis"), space, "state.analysis")
+    return n_features, names, space, task, analysis
+
+
+def _matching_module(build, tensors, prefix, trusted_fallback):
+    """The module ``build()`` makes, loaded from the ``prefix.*`` tensors.
+
+    It is built first on torch's meta device, which allocates nothing: its
+    parameter names, shapes and dtypes must be exactly those of the tensors
+    the file holds, so a file cannot make the loader allocate more than it
+    contains. A backbone class of the caller's own that cannot be built on
+    the meta device is built directly (``trusted_fallback``).
+    """
+    saved = {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+    try:
+        with torch.device("meta"):
+            expected = build().state_dict()
+    except Exception as error:  # symlearn's own backbones, given options from the file
+        if not trusted_fallback:
+            raise ConfigError(
+                "params", f"the model it declares cannot be built: {str(error)[:300]}"
+            ) from None
+        expected = None
+    if expected is not None:
+        if set(expected) != set(saved):
+            extra = sorted(set(saved) - set(expected))[:3]
+            missing = sorted(set(expected) - set(saved))[:3]
+            raise ConfigError(
+                prefix,
+                f"the tensors do not match the declared model (missing {missing}, "
+                f"unexpected {extra}).",
+            )
+        for name, tensor in expected.items():
+            if tensor.shape != saved[name].shape or tensor.dtype != saved[name].dtype:
+                raise ConfigError(
+                    f"{prefix}.{name}",
+                    f"the model declares {tuple(tensor.shape)} {tensor.dtype}; the file holds "
+                    f"{tuple(saved[name].shape)} {saved[name].dtype}.",
+                )
+    try:
+        module = build()
+    except Exception as error:  # a class of the caller's, given options from the file
+        raise ConfigError("params", f"the model cannot be built: {str(error)[:300]}") from None
+    try:
+        module.load_state_dict(saved, strict=True)
+    except RuntimeError as error:
+        raise ConfigError(
+            prefix,
+            f"the saved weights do not fit the rebuilt model ({str(error)[:300]}). Pass the "
+            f"module (and module__* options) the model was fitted with.",
+        ) from None
+    return module
 
 
 def load(path, *, module=None, device=None, **params):
-    """Load an estimator saved with :func:`save`. Never unpickles anything.
+    """Load an estimator saved with :func:`save`. Never unpickles, imports or evaluates anything.
 
-    The file's version and checksum are checked first: a truncated,
-    altered or newer-format file is refused with a ``ValueError``.
+    The file's version and checksum are checked first, then every field of
+    its header against a fixed schema: a truncated, altered, hostile or
+    newer-format file is refused with a
+    :class:`~symlearn.exceptions.ModelFileError` (a ``ValueError``) that
+    names the field. See the user guide's threat model for what this
+    guarantees for a file from an untrusted source.
 
     Parameters
     ----------
     path : str or path-like
     module : torch.nn.Module class or instance, default=None
         The backbone class, needed when the model was fitted with a module
-        of your own (the file names it, but symlearn only imports torch's
-        and its own classes). Its state must fit the saved weights.
+        of your own (the file names it, but symlearn only builds its own
+        backbones from a file). Its state must fit the saved weights.
     device : str, default=None
         Where to put the model. ``None``: the estimator's own ``device``,
         or the CPU, with a warning, when that is CUDA and CUDA is missing.
     **params
         Parameters that could not be saved (``callbacks``, ``train_split``,
-        ``random_state`` as a ``RandomState``) or that you want to change.
+        ``random_state`` as a ``RandomState``, classes of your own) or that
+        you want to change.
 
     Returns
     -------
     estimator : SymmetryDiscoveringRegressor or SymmetryDiscoveringClassifier
         Fitted: predictions and attributes are those of the saved estimator.
     """
-    from . import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
+    try:
+        description, tensors, header_length = _read(path)
+        return _load(description, tensors, header_length, module, device, params)
+    except ConfigError as error:
+        raise ModelFileError(error.field, str(error).split(": ", 1)[1], path=path) from None
 
-    description, tensors = _read(path)
-    classes = {
-        cls.__name__: cls for cls in (SymmetryDiscoveringRegressor, SymmetryDiscoveringClassifier)
-    }
-    if description["estimator"] not in classes:
-        raise ValueError(
-            f"{path} holds a {description['estimator']!r}, which symlearn cannot rebuild."
-        )
-    decode = _Decoder(tensors)
-    saved = {name: decode(node) for name, node in description["params"].items()}
-    saved["module"] = _resolve_user_object("module", saved.get("module"), module)
-    for name, value in list(saved.items()):
-        saved[name] = _resolve_user_object(name, value, params.pop(name, None))
-    unknown = {name for name in params if not name.startswith(SKORCH_PREFIXES)}
-    if unknown:
-        raise TypeError(f"symlearn.load() got unexpected parameters {sorted(unknown)}.")
-    estimator = classes[description["estimator"]](**saved, **params)
-    for name, value in decode(description["fitted"]).items():
-        setattr(estimator, name, value)
+
+def _load(description, tensors, header_length, module, device, params):
+    top = Fields(
+        description,
+        "",
+        required=("estimator", "params", "state", "history", "versions"),
+    )
+    cls = ESTIMATORS.get(top.string("estimator", choices=set(ESTIMATORS), max_length=100))
+    # Strings take at most 4 bytes a character; the header holds each one.
+    reader = HeaderReader(tensors, budget=16 * header_length + 2**20)
+    estimator = _read_params(cls, top.raw("params"), reader, module, dict(params))
+    n_features, names, space, task, analysis = _read_state(top.raw("state"), reader, estimator)
+    history = check_history(top.raw("history"))
+    unused = {n for n in tensors if n.startswith(("params.", "state."))} - reader.used
+    if unused or any(not n.startswith(("module.", "reference.", "params.", "state.")) for n in tensors):
+        raise ConfigError("tensors", "the file holds tensors its header does not describe.")
     if device is not None:
         estimator.device = device
     try:
@@ -407,28 +404,25 @@ def load(path, *, module=None, device=None, **params):
         warnings.warn(
             f"The model was saved with device={estimator.device!r}, which this machine "
             f"does not have; it is loaded on the CPU (device='cpu').",
-            stacklevel=2,
+            stacklevel=3,
         )
         estimator.device = device = "cpu"
+    trusted = module is not None
 
-    def part(prefix):
-        return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+    def build_module():
+        return build_symmetry_module(estimator, n_features, space, task, analysis=analysis)
 
+    def build_reference():
+        return build_backbone(estimator, n_features, space, task)
+
+    module_ = _matching_module(build_module, tensors, "module", trusted)
+    reference = _matching_module(build_reference, tensors, "reference", trusted)
+    net = estimator.get_net(module_, device, output_rep=task.output_rep)
     try:
-        net = _rebuild_net(estimator, part("module."), estimator._n_outputs, device)
-        reference = estimator._build_backbone(
-            estimator.n_features_in_,
-            estimator._n_outputs,
-            estimator.input_rep_,
-            estimator.output_rep_,
-        )
-        reference.load_state_dict(part("reference."))
-    except RuntimeError as error:
-        raise ValueError(
-            f"The saved weights do not fit the rebuilt backbone ({error}). Pass the module "
-            f"(and module__* options) the model was fitted with."
-        ) from error
-    estimator._reference_backbone = reference.to(device)
-    net.history_ = type(net.history)(description["history"])
-    estimator.net_ = net
+        net.initialize()
+    except Exception as error:  # torch's optimizers check their options as they start
+        raise ConfigError("params", f"the optimizer cannot start: {str(error)[:300]}") from None
+    net.history_ = type(net.history)(history)
+    state = FittedState(n_features, names, space, task, net, reference.to(device), analysis)
+    commit(estimator, state)
     return estimator

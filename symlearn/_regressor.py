@@ -1,15 +1,10 @@
 """The symmetry-discovering regressor."""
 
-import numpy as np
 import torch
 from sklearn.base import RegressorMixin
-from torch import nn
 
 from ._base import BaseSymmetryDiscoverer
-from ._net import squared_difference
-from .metrics import squared_distance
-from .reps import Points, Rep, Scalars
-from ._scaling import RepStandardizer
+from ._task import RegressionTask
 
 __all__ = ["SymmetryDiscoveringRegressor"]
 
@@ -288,59 +283,12 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
             **kwargs,
         )
 
+    _task_type = RegressionTask
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-    def _encode_targets(self, y, input_rep):
-        y = np.asarray(y, dtype=np.float64)
-        self._y_ndim = y.ndim
-        y2d = y.reshape(len(y), -1)
-        if not np.all(np.isfinite(y2d)):
-            raise ValueError("y contains NaN or infinity; remove or impute those rows.")
-        output_rep = self._resolve_output_rep(y2d.shape[1], input_rep)
-        self._target_scaler = RepStandardizer(
-            output_rep or Scalars(y2d.shape[1]), self._shared_scalars
-        ).fit(y2d)
-        return self._target_scaler.transform(y2d).astype(np.float32), y2d.shape[1], output_rep
-
-    def _resolve_output_rep(self, n_outputs, input_rep):
-        rep = self.output_rep
-        if rep is None:
-            return None
-        if not isinstance(rep, Rep):
-            raise TypeError(
-                f"output_rep must be None or a symlearn.reps representation such as "
-                f"Vectors(2, 3) or Tensor(3, 2); got {rep!r}."
-            )
-        if rep.size != n_outputs:
-            raise ValueError(
-                f"output_rep={rep!r} describes {rep.size} targets, but y has {n_outputs} "
-                f"columns; it must cover every column of y (Scalars for invariant ones)."
-            )
-        if any(isinstance(part, Points) for part in rep.parts()):
-            raise ValueError(
-                f"output_rep={rep!r} has Points; target points would need the input's "
-                f"change of coordinates. Give targets as Vectors relative to a point of "
-                f"the input (e.g. displacements) instead."
-            )
-        if rep.dim is not None and rep.dim != input_rep.dim - input_rep.affine:
-            raise ValueError(
-                f"output_rep={rep!r} acts on R^{rep.dim}, but input_rep={input_rep!r} on "
-                f"R^{input_rep.dim - input_rep.affine}; one group element acts on both, so "
-                f"their dimensions must agree."
-            )
-        return rep
-
-    def _criterion(self):
-        return nn.MSELoss
-
-    def _consistency(self):
-        return squared_difference
-
-    def _output_discrepancy(self, a, b):
-        return squared_distance(a, b)
 
     def predict(self, X, *, test_time_augmentation=None):
         """Predict targets for ``X``.
@@ -362,5 +310,4 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
             float64, same number of dimensions as the ``y`` given to ``fit``.
         """
         outputs = self._view_outputs(X, test_time_augmentation).mean(dim=0).numpy()
-        y_pred = self._target_scaler.inverse_transform(outputs)
-        return y_pred.ravel() if self._y_ndim == 1 else y_pred
+        return self._state.task.predict(outputs)

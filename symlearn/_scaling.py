@@ -16,6 +16,7 @@ coordinates and report generators in data coordinates.
 
 import numpy as np
 
+from ._config import Fields
 from .reps import Points, Scalars
 
 __all__ = ["RepStandardizer"]
@@ -112,6 +113,37 @@ class RepStandardizer:
         centroid, _ = _mean_and_std(points)
         spread = _root_mean_square(points - centroid)
         return centroid, float(_safe_scale(spread, np.max(np.abs(points))))
+
+    def to_config(self):
+        """The fitted scaler as plain data (see :meth:`from_config`)."""
+        return {
+            "rep": self.rep.to_config(),
+            "shared_scalars": self.shared_scalars,
+            "offset": self.offset_,
+            "scale": self.scale_,
+            "centroid": self.centroid_,
+            "point_scale": self.point_scale_,
+        }
+
+    @classmethod
+    def from_config(cls, config, path="scaler"):
+        """The fitted scaler a :meth:`to_config` description holds, every field checked."""
+        keys = ("rep", "shared_scalars", "offset", "scale", "centroid", "point_scale")
+        fields = Fields(config, path, required=keys)
+        rep = fields.rep("rep")
+        scaler = cls(rep, fields.optional("shared_scalars", fields.integer, 1, rep.size))
+        scaler.offset_ = fields.array("offset", (rep.size,))
+        scaler.scale_ = fields.array("scale", (rep.size,))
+        if np.any(scaler.scale_ <= 0):
+            raise fields.error("scale", "must be positive.")
+        points = [part for part in rep.parts() if isinstance(part, Points)]
+        scaler.centroid_ = scaler.point_scale_ = None
+        if points:
+            scaler.centroid_ = fields.array("centroid", (points[0].point_dim,))
+            scaler.point_scale_ = fields.number("point_scale", low=np.finfo(float).tiny)
+        elif fields.has("centroid") or fields.has("point_scale"):
+            raise fields.error("centroid", "must be null: the representation has no Points.")
+        return scaler
 
     def transform(self, X):
         return (np.asarray(X, dtype=float) - self.offset_) / self.scale_

@@ -1,6 +1,23 @@
 """Exceptions raised by symlearn."""
 
-__all__ = ["PredictionsCollapsedError", "TrainingDivergedError"]
+__all__ = ["ModelFileError", "PredictionsCollapsedError", "TrainingDivergedError"]
+
+
+class ModelFileError(ValueError):
+    """A model file :func:`symlearn.load` refuses; the message names the field and the problem.
+
+    Attributes
+    ----------
+    field : str
+        The dotted path of the offending field in the file's header (e.g.
+        ``"params.max_epochs"``), or the part of the file (``"sha256"``,
+        ``"format_version"``, ``"module.backbone.0.weight"``).
+    """
+
+    def __init__(self, field, problem, *, path=None):
+        where = "" if path is None else f"Cannot load {path}: "
+        super().__init__(f"{where}field {field!r}: {problem}")
+        self.field = field
 
 
 class TrainingDivergedError(FloatingPointError):

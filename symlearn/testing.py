@@ -3,15 +3,93 @@
 import numpy as np
 import torch
 
-from .metrics import lie_algebra_similarity, sample_group_elements
-from .nn import FULL_TURN_EXTENT
+from .groups import FULL_TURN_EXTENT, Group, GroupAction, LieGroup, parse_group
+from .metrics import lie_algebra_similarity
 
 __all__ = [
     "assert_equivariant",
     "assert_group_equivariant",
     "assert_invariant",
     "assert_same_algebra",
+    "equivariance_error",
 ]
+
+
+def _as_group(group, input_rep, reach):
+    """A group that samples: a name, a :class:`~symlearn.groups.Group`, or generators."""
+    if isinstance(group, str):
+        return parse_group(group, input_rep)
+    if isinstance(group, (Group, LieGroup)):
+        return group
+    return LieGroup(np.asarray(group, dtype=np.float64), reach)
+
+
+def equivariance_error(
+    func,
+    X,
+    group,
+    input_rep,
+    output_rep=None,
+    *,
+    reach=FULL_TURN_EXTENT,
+    n_transforms=4,
+    relative=False,
+    seed=0,
+):
+    """How far ``func(g x)`` is from ``rho_out(g) func(x)`` for random ``g`` of ``group``.
+
+    Measures only; :func:`assert_equivariant` and
+    :func:`assert_group_equivariant` assert on it.
+
+    Parameters
+    ----------
+    func : callable
+        Maps a tensor of rows to a tensor or array of outputs.
+    X : array-like of shape (n_samples, n_features)
+    group : array-like of shape (k, d, d), str, symlearn.groups.Group or LieGroup
+        Generators of a Lie group (elements drawn with
+        :func:`symlearn.groups.sample_group_elements` up to ``reach``), a
+        group name such as ``"S_n x O(3)"`` (see
+        :func:`symlearn.groups.parse_group`: Haar-random orthogonal maps,
+        reflections included; uniform permutations; Gaussian translations),
+        or a group object.
+    input_rep : symlearn.reps.Rep
+    output_rep : symlearn.reps.Rep or None, default=None
+        ``None`` measures invariance.
+    reach : float, default=FULL_TURN_EXTENT
+        For generators only.
+    n_transforms : int, default=4
+        Random elements drawn per row.
+    relative : bool, default=False
+        ``False``: the largest absolute deviation of any output. ``True``:
+        the largest norm of the deviation over all rows, relative to the
+        norm of ``func(X)``.
+    seed : int, default=0
+
+    Returns
+    -------
+    error : float
+    """
+    group = _as_group(group, input_rep, reach)
+    action = GroupAction(input_rep, output_rep, n_items=getattr(group, "n_items", None))
+    X = torch.as_tensor(np.asarray(X, dtype=np.float64)) if not torch.is_tensor(X) else X
+    rng = torch.Generator().manual_seed(seed)
+
+    def outputs(rows):
+        values = func(rows)
+        if torch.is_tensor(values):
+            return values.detach().to(device="cpu", dtype=torch.float64)
+        return torch.as_tensor(np.asarray(values), dtype=torch.float64)
+
+    reference = outputs(X)
+    scale = max(reference.norm().item(), 1e-30) if relative else 1.0
+    worst = 0.0
+    for _ in range(n_transforms):
+        g = group.sample(len(X), generator=rng)
+        deviation = outputs(action.act(g, X)) - action.act_outputs(g, reference)
+        size = deviation.norm() if relative else deviation.abs().max()
+        worst = max(worst, size.item() / scale)
+    return worst
 
 
 def assert_equivariant(
@@ -61,15 +139,10 @@ def assert_equivariant(
     >>> assert_equivariant(double, torch.randn(8, 3), so_generators(3), rep, rep)
     """
     X = torch.as_tensor(np.asarray(X, dtype=np.float64))
-    generators = torch.as_tensor(np.asarray(generators, dtype=np.float64))
-    rng = torch.Generator().manual_seed(seed)
-    reference = torch.as_tensor(np.asarray(func(X)), dtype=torch.float64)
-    worst = 0.0
-    for _ in range(n_transforms):
-        g = sample_group_elements(generators, len(X), reach=reach, generator=rng)
-        moved = torch.as_tensor(np.asarray(func(input_rep.act(g, X))), dtype=torch.float64)
-        expected = reference if output_rep is None else output_rep.act(g, reference)
-        worst = max(worst, (moved - expected).abs().max().item())
+    worst = equivariance_error(
+        func, X, generators, input_rep, output_rep,
+        reach=reach, n_transforms=n_transforms, seed=seed,
+    )
     if not worst <= atol:
         kind = "invariant" if output_rep is None else "equivariant"
         raise AssertionError(
@@ -152,21 +225,11 @@ def assert_group_equivariant(
     >>> total_length = lambda x: x.reshape(len(x), -1, 3).norm(dim=-1).sum(dim=1, keepdim=True)
     >>> assert_group_equivariant(total_length, torch.randn(8, 12), "S_n x O(3)", Vectors(4, 3))
     """
-    from .symmetrize import ItemLayout, act, parse_group, random_group_elements
-
     if isinstance(group, str):
         group = parse_group(group, input_rep)
-    rng = torch.Generator().manual_seed(seed)
-    inputs = ItemLayout(input_rep, group.n_items)
-    outputs = None if output_rep is None else ItemLayout(output_rep, group.n_items)
-    reference = func(X)
-    scale = reference.norm().item()
-    worst = 0.0
-    for _ in range(n_transforms):
-        element = random_group_elements(group, len(X), generator=rng)
-        moved = func(act(inputs, element, X))
-        expected = reference if outputs is None else act(outputs, element, reference)
-        worst = max(worst, (moved - expected).norm().item() / max(scale, 1e-30))
+    worst = equivariance_error(
+        func, X, group, input_rep, output_rep, n_transforms=n_transforms, relative=True, seed=seed
+    )
     if not worst <= rtol:
         kind = "invariant" if output_rep is None else "equivariant"
         raise AssertionError(

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from symlearn import SymmetryDiscoveringRegressor, TrainingDivergedError
-from symlearn._net import SymmetryNet, kl_divergence_from_logits, squared_difference
+from symlearn._net import SymmetryNet
+from symlearn._task import kl_divergence_from_logits, squared_difference
 from symlearn.datasets import make_rotation_invariant_regression
 
 
@@ -102,9 +103,9 @@ def test_early_stopping_during_the_warm_up_keeps_the_backbone_as_reference():
     est.fit(X, y)  # stops at epoch 11, before the probe at epoch 20
     assert len(est.net_.history) < est._warmup_epochs()
     assert est.n_generators_ == 0 and len(est.symmetry_spectrum_) == 4
-    first_reference = est._reference_backbone
+    first_reference = est._state.reference
     est.fit(X, y)  # a refit must not keep the previous fit's reference model
-    assert est._reference_backbone is not first_reference
+    assert est._state.reference is not first_reference
 
 
 def test_an_overflowing_augmentation_is_named_in_the_divergence_error():

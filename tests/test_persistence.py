@@ -14,7 +14,7 @@ from torch import nn
 
 import symlearn
 from symlearn import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
-from symlearn._persistence import _fitted_attributes
+from symlearn._state import FITTED_ATTRIBUTES
 from symlearn.datasets import (
     make_inertia_tensor_regression,
     make_rotated_digits,
@@ -52,8 +52,11 @@ def _assert_same_fitted_state(a, b):
     assert a.get_params().keys() == b.get_params().keys()
     for key, value in a.get_params().items():
         assert b.get_params()[key] == value or b.get_params()[key] is value, key
-    for key, value in _fitted_attributes(a).items():
-        other = getattr(b, key)
+    for key in FITTED_ATTRIBUTES:
+        assert hasattr(a, key) == hasattr(b, key), key
+        if key in ("net_", "_state") or not hasattr(a, key):
+            continue
+        value, other = getattr(a, key), getattr(b, key)
         if isinstance(value, np.ndarray):
             np.testing.assert_array_equal(other, value, err_msg=key)
             assert other.dtype == value.dtype, key
@@ -66,12 +69,32 @@ def _assert_same_fitted_state(a, b):
                 value.dimension,
                 value.compact,
             )
-        elif key.endswith("scaler"):
-            np.testing.assert_array_equal(other.scale_, value.scale_)
-            np.testing.assert_array_equal(other.offset_, value.offset_)
         else:
             assert other == value, key
+    for part in ("space", "task", "analysis"):
+        _assert_same_config(
+            getattr(a._state, part).to_config(), getattr(b._state, part).to_config(), part
+        )
+    for x, y in zip(a._state.reference.state_dict().values(), b._state.reference.state_dict().values()):
+        assert torch.equal(x, y)
     assert len(b.net_.history) == len(a.net_.history)
+
+
+def _assert_same_config(a, b, where):
+    """Two descriptions (JSON values and arrays) are identical, dtypes included."""
+    if isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(b, a, err_msg=where)
+        assert a.dtype == b.dtype, where
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            _assert_same_config(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same_config(x, y, f"{where}.{i}")
+    else:
+        assert a == b, where
 
 
 def _round_trip(estimator, tmp_path):
@@ -151,11 +174,14 @@ def test_load_never_unpickles(fitted_regressor, tmp_path, monkeypatch):
     np.testing.assert_array_equal(symlearn.load(path).predict(X), est.predict(X))
 
 
-def _rewrite(path, *, metadata=None, tensors=None):
+def _rewrite(path, *, envelope=None, header=None, metadata=None):
+    """Rewrite the file with envelope or header entries changed (checksum left as it was)."""
     with safe_open(str(path), framework="pt") as handle:
-        old_metadata = handle.metadata()
-        old_tensors = {name: handle.get_tensor(name) for name in handle.keys()}
-    save_file(tensors or old_tensors, str(path), metadata={**old_metadata, **(metadata or {})})
+        old = json.loads(handle.metadata()["symlearn"])
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    old.update(envelope or {})
+    old["header"].update(header or {})
+    save_file(tensors, str(path), metadata=metadata or {"symlearn": json.dumps(old)})
 
 
 def test_damaged_altered_and_foreign_files_are_refused(fitted_regressor, tmp_path):
@@ -185,17 +211,28 @@ def test_damaged_altered_and_foreign_files_are_refused(fitted_regressor, tmp_pat
         symlearn.load(path)
 
     path.write_bytes(original)
-    _rewrite(path, metadata={"format_version": "2"})
-    with pytest.raises(ValueError, match="format 2.*Upgrade symlearn"):
+    newer = symlearn.FORMAT_VERSION + 1
+    _rewrite(path, envelope={"format_version": newer})
+    with pytest.raises(ValueError, match=f"format {newer}.*Upgrade symlearn"):
         symlearn.load(path)
 
     path.write_bytes(original)
-    with safe_open(str(path), framework="pt") as handle:
-        description = json.loads(handle.metadata()["symlearn"])
-    description["params"]["max_epochs"] = 1000
-    _rewrite(path, metadata={"symlearn": json.dumps(description, sort_keys=True)})
+    _rewrite(path, envelope={"format_version": 1})
+    with pytest.raises(ValueError, match="format 1, which named classes.*Refit"):
+        symlearn.load(path)
+    # A file written by symlearn 0.1 (format 1) says so in its own metadata.
+    _rewrite(path, metadata={"format": "symlearn", "format_version": "1", "symlearn": "{}"})
+    with pytest.raises(ValueError, match="format 1, which named classes.*Refit"):
+        symlearn.load(path)
+
+    path.write_bytes(original)
+    _rewrite(path, header={"params": {"max_epochs": 1000}})
     with pytest.raises(ValueError, match="fails its checksum"):
         symlearn.load(path)
+
+    # Saving is deterministic: the same model gives the same bytes.
+    symlearn.save(est, path)
+    assert path.read_bytes() == original
 
     save_file({"weight": torch.zeros(2)}, str(path))
     with pytest.raises(ValueError, match="not one written by symlearn.save"):
@@ -214,7 +251,7 @@ def test_a_backbone_class_of_your_own_must_be_passed_back(tmp_path):
             symlearn.load(path)
         back = symlearn.load(path, module=TinyNet)
         np.testing.assert_array_equal(back.predict(X), est.predict(X))
-    with pytest.raises(ValueError, match="do not fit the rebuilt backbone"):
+    with pytest.raises(ValueError, match=r"declares \(4, 2\).*the file holds \(8, 2\)"):
         symlearn.load(path, module=TinyNet, module__hidden=4)
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from ..groups import GroupAction, LieGroup, default_reach, parse_group
 from ..lie import as_generator_stack, identify_algebra, normalize_generators
-from ..nn import default_reach, sample_group_elements
 
 __all__ = ["transform_dataset"]
 
@@ -72,26 +72,14 @@ def transform_dataset(
     X_rows = torch.as_tensor(np.tile(X, (n_copies, 1)))
     y_rows = torch.as_tensor(np.tile(y.reshape(len(y), -1), (n_copies, 1)))
     if isinstance(generators, str):
-        return _transform_by_group(X_rows, y_rows, y.shape, generators, input_rep, output_rep, rng)
-    generators = normalize_generators(as_generator_stack(generators))
-    if reach is None:
-        reach = default_reach(identify_algebra(generators).compact)
-    g = sample_group_elements(
-        torch.as_tensor(generators), len(X_rows), reach=reach, generator=rng
-    )
-    X_moved = input_rep.act(g, X_rows).numpy()
-    y_moved = y_rows if output_rep is None else output_rep.act(g, y_rows)
-    y_moved = np.asarray(y_moved).reshape(n_copies * len(y), *y.shape[1:])
-    return X_moved, y_moved
-
-
-def _transform_by_group(X_rows, y_rows, y_shape, name, input_rep, output_rep, rng):
-    from ..symmetrize import ItemLayout, act, parse_group, random_group_elements
-
-    group = parse_group(name, input_rep)
-    element = random_group_elements(group, len(X_rows), generator=rng)
-    X_moved = act(ItemLayout(input_rep, group.n_items), element, X_rows).numpy()
-    y_moved = y_rows
-    if output_rep is not None:
-        y_moved = act(ItemLayout(output_rep, group.n_items), element, y_rows)
-    return X_moved, np.asarray(y_moved).reshape(len(X_rows), *y_shape[1:])
+        group = parse_group(generators, input_rep)
+    else:
+        generators = normalize_generators(as_generator_stack(generators))
+        if reach is None:
+            reach = default_reach(identify_algebra(generators).compact)
+        group = LieGroup(generators, reach)
+    action = GroupAction(input_rep, output_rep, n_items=getattr(group, "n_items", None))
+    g = group.sample(len(X_rows), generator=rng)
+    X_moved = action.act(g, X_rows).numpy()
+    y_moved = np.asarray(action.act_outputs(g, y_rows))
+    return X_moved, y_moved.reshape(n_copies * len(y), *y.shape[1:])

@@ -1,9 +1,11 @@
 """The structure of a span of generators: closure, readable basis, known names."""
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._config import Fields
 from ._algebra import as_generator_stack, canonicalize_signs, lie_bracket
 
 __all__ = [
@@ -248,6 +250,39 @@ class AlgebraIdentity:
     invariant_form: np.ndarray | None
     closure_error: float
     compact: bool
+
+    def to_config(self):
+        """The identity as plain data (see :meth:`from_config`)."""
+        config = dataclasses.asdict(self)
+        config["axes"] = list(self.axes)
+        config["signature"] = None if self.signature is None else list(self.signature)
+        return config
+
+    @classmethod
+    def from_config(cls, config, dim, path="algebra"):
+        """The identity a :meth:`to_config` description holds, for an algebra of ``gl(dim)``."""
+        fields = Fields(config, path, required=[f.name for f in dataclasses.fields(cls)])
+        signature = None
+        if fields.has("signature"):
+            signature = fields.items("signature", 2)
+            if len(signature) != 2 or not all(
+                isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= dim
+                for n in signature
+            ):
+                raise fields.error("signature", f"must be two integers in [0, {dim}].")
+        axes = fields.items("axes", dim)
+        if not all(isinstance(a, int) and not isinstance(a, bool) and 0 <= a < dim for a in axes):
+            raise fields.error("axes", f"must be axis indices in [0, {dim}).")
+        return cls(
+            name=fields.string("name", max_length=200),
+            dimension=fields.integer("dimension", 0, dim * dim),
+            acting_dimension=fields.integer("acting_dimension", 0, dim),
+            axes=tuple(axes),
+            signature=None if signature is None else tuple(signature),
+            invariant_form=fields.optional("invariant_form", fields.array, (dim, dim)),
+            closure_error=fields.number("closure_error", low=0),
+            compact=fields.boolean("compact"),
+        )
 
 
 def _acting_subspace(stack, rtol):

@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
+from ..groups import FULL_TURN_EXTENT, GroupAction, LieGroup, sample_group_elements
 from ..lie import as_generator_stack
-from ..nn import FULL_TURN_EXTENT, sample_group_elements
 
 __all__ = ["sample_group_elements", "invariance_score", "squared_distance"]
 
@@ -75,7 +75,8 @@ def invariance_score(
             f"invariance_score needs at least 2 rows of features; got shape "
             f"{tuple(X.shape)}."
         )
-    generators = torch.as_tensor(as_generator_stack(generators), dtype=torch.float64)
+    group = LieGroup(as_generator_stack(generators), reach)
+    action = GroupAction(rep, output_rep)
     rng = torch.Generator().manual_seed(int(random_state))
 
     def outputs(rows):
@@ -93,10 +94,8 @@ def invariance_score(
 
     changes = []
     for _ in range(n_transforms):
-        g = sample_group_elements(generators, n, reach=reach, generator=rng)
-        moved = outputs(rep.act(g.to(torch.float32), X))
-        expected = reference if output_rep is None else output_rep.act(g, reference)
-        change = discrepancy(expected, moved)
+        g = group.sample(n, generator=rng)
+        change = discrepancy(action.act_outputs(g, reference), outputs(action.act(g, X)))
         changes.append(torch.nan_to_num(change, nan=np.inf, posinf=np.inf))
     ratio = torch.cat(changes).mean() / baseline
     return float(np.clip(1.0 - ratio.item(), 0.0, 1.0))

@@ -1,12 +1,7 @@
 """Torch building blocks: the learnable augmentation, candidate symmetries, the backbones."""
 
-from ._augmentation import (
-    FULL_TURN_EXTENT,
-    LieAugmentation,
-    default_reach,
-    exp_combination,
-    sample_group_elements,
-)
+from ..groups import FULL_TURN_EXTENT, default_reach, exp_combination, sample_group_elements
+from ._augmentation import LieAugmentation
 from ._candidates import CandidateSymmetries
 from ._convnet import ConvNet
 from ._modules import MLP, SymmetryModule

@@ -5,68 +5,9 @@ import math
 import torch
 from torch import nn
 
-__all__ = [
-    "LieAugmentation",
-    "FULL_TURN_EXTENT",
-    "default_reach",
-    "exp_combination",
-    "sample_group_elements",
-]
+from ..groups import FULL_TURN_EXTENT, GroupElements, ItemLayout, exp_combination
 
-#: Coefficient reach that turns a unit-Frobenius-norm rotation generator by a
-#: half turn each way, i.e. covers the whole circle. ``J / sqrt(2)`` has unit
-#: norm, and ``exp(t J / sqrt(2))`` rotates by ``t / sqrt(2)``.
-FULL_TURN_EXTENT = math.pi * math.sqrt(2.0)
-
-
-def default_reach(compact):
-    """How far to sample a group: a full turn when it is compact; one unit of
-    group parameter otherwise, since boosts, scalings and translations with a
-    large parameter carry points far outside the data."""
-    return FULL_TURN_EXTENT if compact else 1.0
-
-
-def exp_combination(coefficients, generators):
-    """``exp(sum_i t_i L_i)`` for each row ``t`` of coefficients, shape (n, d, d).
-
-    Parameters
-    ----------
-    coefficients : torch.Tensor of shape (n, k)
-    generators : torch.Tensor of shape (k, d, d)
-    """
-    return torch.linalg.matrix_exp(torch.einsum("nk,kij->nij", coefficients, generators))
-
-
-def sample_group_elements(generators, n_samples, *, reach=FULL_TURN_EXTENT, generator=None):
-    """Random elements ``exp(t sum_i v_i L_i)`` of the group the generators span.
-
-    The direction ``v`` is uniform on the unit sphere of coefficient space
-    and ``t ~ U[-reach, reach]``, so the reach is the same whatever the
-    number of generators: for a unit-norm rotation generator the default
-    reach covers the full circle.
-
-    Parameters
-    ----------
-    generators : torch.Tensor of shape (k, d, d)
-    n_samples : int
-    reach : float or torch.Tensor of shape (n_samples,), default=FULL_TURN_EXTENT
-    generator : torch.Generator, optional
-        Source of randomness; the global torch RNG is left untouched when given.
-
-    Returns
-    -------
-    torch.Tensor of shape (n_samples, d, d)
-    """
-    k, d, _ = generators.shape
-    options = dict(generator=generator, dtype=generators.dtype, device=generators.device)
-    if k == 0:
-        return torch.eye(d, dtype=generators.dtype, device=generators.device).expand(
-            n_samples, d, d
-        )
-    direction = torch.randn(n_samples, k, **options)
-    direction = direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    unit = 2.0 * torch.rand(n_samples, **options) - 1.0
-    return exp_combination(direction * (reach * unit)[:, None], generators)
+__all__ = ["LieAugmentation"]
 
 
 class LieAugmentation(nn.Module):
@@ -242,7 +183,7 @@ class LieAugmentation(nn.Module):
             View ``v`` of sample ``i`` is row ``v * n + i``.
         """
         repeated = x.repeat(n_views, 1)
-        return self.rep.act(self.sample(repeated.shape[0]).to(x.dtype), repeated)
+        return ItemLayout(self.rep).act(GroupElements(self.sample(len(repeated))), repeated)
 
     def reach(self):
         """Mean extent as a fraction of ``max_extent``, in [0, 1]."""

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from ._augmentation import sample_group_elements
+from ..groups import GroupElements, ItemLayout, sample_group_elements
 
 __all__ = ["CandidateSymmetries"]
 
@@ -101,4 +101,4 @@ class CandidateSymmetries(nn.Module):
     def forward(self, x):
         """The rows moved by :meth:`sample`; returns ``(moved, g, which)``."""
         g, which = self.sample(len(x))
-        return self.rep.act(g.to(x.dtype), x), g, which
+        return ItemLayout(self.rep).act(GroupElements(g), x), g, which

@@ -1,6 +1,17 @@
 """Representations: how generators of the base space act on rows of ``X`` and ``y``."""
 
+from ._config import rep_from_config
 from ._image import Image
-from ._reps import DirectSum, Points, Rep, Scalars, Tensor, Vectors
+from ._primitives import Points, Scalars, Tensor, Vectors
+from ._rep import DirectSum, Rep
 
-__all__ = ["DirectSum", "Image", "Points", "Rep", "Scalars", "Tensor", "Vectors"]
+__all__ = [
+    "DirectSum",
+    "Image",
+    "Points",
+    "Rep",
+    "Scalars",
+    "Tensor",
+    "Vectors",
+    "rep_from_config",
+]

@@ -21,7 +21,7 @@ whatever the resolution.
 import torch
 import torch.nn.functional as F
 
-from ._reps import Rep, _check_count
+from ._rep import Rep, _check_count
 
 __all__ = ["Image", "has_image"]
 
@@ -87,6 +87,9 @@ class Image(Rep):
     def shape(self):
         """``(channels, height, width)`` of one image."""
         return (self.channels, self.height, self.width)
+
+    def _config(self):
+        return {"height": self.height, "width": self.width, "channels": self.channels}
 
     def parts(self):
         return [self]

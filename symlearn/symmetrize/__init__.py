@@ -17,7 +17,7 @@ from ._frames import (
     sorting_permutation,
     straight_through_permutation,
 )
-from ._groups import (
+from ..groups import (
     Group,
     ItemLayout,
     act,

@@ -149,7 +149,9 @@ class RotationOrbitSampler(nn.Module):
 
     def __init__(self, generator, layout):
         super().__init__()
-        generator = torch.as_tensor(generator, dtype=torch.float32)
+        # On the CPU whatever the default device: the plane is read off the
+        # generator's values (a model built on the meta device to size it first).
+        generator = torch.as_tensor(generator, dtype=torch.float32, device="cpu")
         e1, e2, omega = rotation_plane(generator.double())
         self.layout = layout
         self.register_buffer("generator", generator / omega)

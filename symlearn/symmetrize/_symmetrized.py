@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from ._groups import act
+from ..groups import GroupElements
 
 __all__ = ["Symmetrized"]
 
@@ -81,9 +81,11 @@ class Symmetrized(nn.Module):
         if self.translations:
             rows = layout.shift_points(rows, -layout.centroid(rows))
         permutation, linear = self.sampler(rows, noise)
-        # Permutations and orthogonal maps are undone by their transposes.
-        inverse = tuple(None if m is None else m.transpose(-1, -2) for m in (permutation, linear))
-        outputs = self.backbone(act(layout, (permutation, inverse[1], None), rows))
+        # g(x) sorts the items by ``permutation`` and turns by ``linear``;
+        # the backbone sees g^-1 x, and its outputs are moved back by g.
+        unsort = None if permutation is None else permutation.transpose(-1, -2)
+        g = GroupElements(linear, unsort, orthogonal=True)
+        outputs = self.backbone(layout.act(g.inverse(), rows))
         if self.output_layout is not None:
-            outputs = act(self.output_layout, (inverse[0], linear, None), outputs)
+            outputs = self.output_layout.act(g, outputs)
         return outputs.reshape(n_samples, B, -1).mean(dim=0)

@@ -1,4 +1,4 @@
-"""Which group a symmetrized model is exact under, and where it acts in a row."""
+"""Groups named by text: permutations of items, orthogonal maps, translations."""
 
 import re
 from dataclasses import dataclass
@@ -7,10 +7,10 @@ import torch
 
 from ..reps import Points, Scalars, Tensor, Vectors
 from ..reps._image import has_image
+from ._elements import GroupElements
 
 __all__ = [
     "Group",
-    "ItemLayout",
     "act",
     "parse_group",
     "random_group_elements",
@@ -49,6 +49,14 @@ class Group:
             prefix = {"O": "E", "SO": "SE"}[self.orthogonal] if self.translations else ""
             factors.append(f"{prefix or self.orthogonal}({self.dim})")
         return " x ".join(factors)
+
+    def sample(self, n, *, generator=None, dtype=torch.float64):
+        """``n`` uniformly random elements as :class:`~symlearn.groups.GroupElements`.
+
+        Haar-random orthogonal maps, uniform permutations and standard
+        normal translations (homogeneous matrices ``[[Q, b], [0, 1]]``).
+        """
+        return _as_elements(*random_group_elements(self, n, generator=generator, dtype=dtype))
 
 
 _FACTOR = re.compile(r"^(S_?(?:n|\d+)|O|SO|E|SE)(?:\((\d+)\))?$")
@@ -147,110 +155,6 @@ def _unknown(name):
     )
 
 
-class ItemLayout:
-    """Where the items, vectors and scalars of ``rep`` sit in a row.
-
-    With ``n_items=None`` the whole row is one item, holding every vector
-    and scalar. Otherwise a part whose count is ``n_items`` contributes one
-    vector (or scalar) per item and moves with the items; the rest is global.
-    """
-
-    def __init__(self, rep, n_items=None):
-        self.rep = rep
-        self.n_items = n_items
-        self.item_parts, self.global_parts = [], []
-        for where, part in rep.feature_slices():
-            count = part.n if isinstance(part, (Vectors, Points, Scalars)) else None
-            if n_items is None or count == n_items:
-                self.item_parts.append((where, part))
-            else:
-                self.global_parts.append((where, part))
-
-    def _vectors(self, x, parts, per_item):
-        blocks = []
-        for where, part in parts:
-            if isinstance(part, (Vectors, Points)):
-                d = part.size // part.n
-                block = x[:, where].reshape(len(x), part.n, 1, d)
-                blocks.append(block if per_item else block.reshape(len(x), 1, part.n, d))
-        return blocks
-
-    def item_vectors(self, x):
-        """Vectors of each item, shape (B, n, c, d) (n = 1 for a single item)."""
-        blocks = self._vectors(x, self.item_parts, self.n_items is not None)
-        if not blocks:
-            return x.new_zeros(len(x), self.n_items or 1, 0, 0)
-        return torch.cat(blocks, dim=2)
-
-    def global_vectors(self, x):
-        """Vectors that belong to no item, shape (B, m, d)."""
-        blocks = self._vectors(x, self.global_parts, False)
-        if not blocks:
-            return None
-        return torch.cat(blocks, dim=2).squeeze(1)
-
-    def item_scalars(self, x):
-        """Scalars of each item, shape (B, n, s)."""
-        n = self.n_items or 1
-        blocks = [
-            x[:, where].reshape(len(x), n, -1)
-            for where, part in self.item_parts
-            if isinstance(part, Scalars)
-        ]
-        return torch.cat(blocks, dim=2) if blocks else x.new_zeros(len(x), n, 0)
-
-    def global_scalars(self, x):
-        """Scalars that belong to no item, shape (B, g)."""
-        blocks = [x[:, where] for where, part in self.global_parts if isinstance(part, Scalars)]
-        return torch.cat(blocks, dim=1) if blocks else x.new_zeros(len(x), 0)
-
-    def permute(self, x, permutation):
-        """Apply permutation matrices (B, n, n) to the items of rows ``x``."""
-        if self.n_items is None or permutation is None:
-            return x
-        moving = {where.start for where, _ in self.item_parts}
-        columns = []
-        for where, part in self.rep.feature_slices():
-            block = x[:, where]
-            if where.start in moving:
-                items = block.reshape(len(x), self.n_items, -1)
-                block = (permutation @ items).reshape(len(x), -1)
-            columns.append(block)
-        return torch.cat(columns, dim=1)
-
-    def shift_points(self, x, shift):
-        """Add ``shift`` (B, d) to every point of rows ``x``."""
-        columns = []
-        for where, part in self.rep.feature_slices():
-            block = x[:, where]
-            if isinstance(part, Points):
-                block = (block.reshape(len(x), part.n, -1) + shift.unsqueeze(1)).reshape(
-                    len(x), -1
-                )
-            columns.append(block)
-        return torch.cat(columns, dim=1)
-
-    def centroid(self, x):
-        """Mean of every point of each row, shape (B, d)."""
-        points = [
-            x[:, where].reshape(len(x), part.n, -1)
-            for where, part in self.rep.feature_slices()
-            if isinstance(part, Points)
-        ]
-        return torch.cat(points, dim=1).mean(dim=1)
-
-    def rotate(self, x, linear):
-        """Apply linear maps (B, d, d) to every vector, point and tensor of rows ``x``."""
-        if self.rep.dim is None:
-            return x
-        if self.rep.affine:
-            g = torch.zeros(len(x), self.rep.dim, self.rep.dim, dtype=x.dtype, device=x.device)
-            g[:, :-1, :-1] = linear
-            g[:, -1, -1] = 1.0
-            linear = g
-        return self.rep.act(linear, x)
-
-
 def random_orthogonal(n, dim, *, special=False, generator=None, dtype=torch.float64):
     """``n`` Haar-random matrices of O(dim) (SO(dim) with ``special``), shape (n, dim, dim)."""
     gaussian = torch.randn(n, dim, dim, generator=generator, dtype=dtype)
@@ -284,11 +188,26 @@ def random_group_elements(group, n, *, generator=None, dtype=torch.float64):
     return permutation, linear, shift
 
 
+def _as_elements(permutation, linear, shift):
+    """``(permutation, linear, shift)`` as :class:`GroupElements` (homogeneous with a shift)."""
+    if shift is None:
+        return GroupElements(linear, permutation, orthogonal=True)
+    d = shift.shape[-1]
+    matrices = shift.new_zeros(len(shift), d + 1, d + 1)
+    matrices[:, :d, :d] = linear
+    matrices[:, :d, d] = shift
+    matrices[:, d, d] = 1.0
+    return GroupElements(matrices, permutation)
+
+
 def act(layout, element, x):
-    """Apply a group element ``(permutation, linear, shift)`` to rows ``x`` of ``layout.rep``."""
+    """Apply a group element ``(permutation, linear, shift)`` to rows ``x`` of ``layout.rep``.
+
+    The tuple form of :meth:`ItemLayout.act`; a shift moves only points.
+    """
     permutation, linear, shift = element
-    if linear is not None:
-        x = layout.rotate(x, linear.to(x.dtype))
-    if shift is not None and layout.rep.affine:
-        x = layout.shift_points(x, shift.to(x.dtype))
-    return layout.permute(x, None if permutation is None else permutation.to(x.dtype))
+    if shift is not None and not layout.rep.affine:
+        shift = None
+    if shift is not None and linear is None:
+        linear = torch.eye(shift.shape[-1], dtype=shift.dtype).expand(len(shift), -1, -1)
+    return layout.act(_as_elements(permutation, linear, shift), x)

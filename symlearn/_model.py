@@ -1,0 +1,139 @@
+"""Building the module a fit trains and a file restores: one builder for both.
+
+:func:`build_symmetry_module` assembles the backbone (wrapped by
+probabilistic symmetrization over a named group), the augmentation (or the
+candidate regularizers) and, for a restored model, the symmetrization over
+the discovered group. ``fit`` and :func:`symlearn.load` both call it, so a
+loaded model is built exactly as the fitted one was.
+"""
+
+import torch
+
+from .groups import ItemLayout, parse_group
+from .nn import SymmetryModule
+from .reps._image import has_image
+from .symmetrize import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSampler
+
+__all__ = [
+    "build_backbone",
+    "build_symmetry_module",
+    "check_backbone",
+    "known_group",
+    "symmetrize_discovered",
+]
+
+
+def known_group(symmetrize, group, rep):
+    """The group to symmetrize over from the start, or None (none, or "discovered")."""
+    if symmetrize is None:
+        return None
+    if group == "discovered":
+        if has_image(rep) or rep.affine:
+            kind = "an Image" if has_image(rep) else "a Points"
+            raise ValueError(
+                f'group="discovered" symmetrizes over discovered rotations of vectors; '
+                f"input_rep={rep!r} has {kind} part. Name a group for points (e.g. "
+                f'group="E(3)"), or fit without symmetrize.'
+            )
+        return None
+    return parse_group(group, rep)
+
+
+def build_backbone(estimator, n_features, space, task, *, on_backbone=None):
+    """The backbone from ``estimator.get_backbone``, symmetrized over a named ``group``.
+
+    ``on_backbone(backbone)`` sees the backbone before it is wrapped (``fit``
+    checks its output shape there).
+    """
+    rep = space.input_rep
+    backbone = estimator.get_backbone(n_features, task.n_outputs, input_rep=rep)
+    if on_backbone is not None:
+        on_backbone(backbone)
+    group = known_group(estimator.symmetrize, estimator.group, rep)
+    if group is None:
+        return backbone
+    layout = ItemLayout(rep, group.n_items)
+    outputs = None if task.output_rep is None else ItemLayout(task.output_rep, group.n_items)
+    sampler = EquivariantFrameNet(group, layout)
+    return estimator.get_symmetrized(backbone, sampler, layout, outputs, group.translations)
+
+
+def build_symmetry_module(estimator, n_features, space, task, *, analysis=None, on_backbone=None):
+    """The :class:`~symlearn.nn.SymmetryModule` of a fit.
+
+    Parameters
+    ----------
+    estimator : BaseSymmetryDiscoverer
+        Its parameters and builders (``get_backbone``, ``get_augmentation``,
+        ``get_symmetrized``) are used.
+    n_features : int
+    space : SearchSpace
+    task : RegressionTask or ClassificationTask
+    analysis : SymmetryAnalysis, default=None
+        For a fitted model: its backbone is also symmetrized over the
+        discovered group when ``symmetrize`` and ``group="discovered"`` ask for it.
+    on_backbone : callable, default=None
+        See :func:`build_backbone`.
+    """
+    backbone = build_backbone(estimator, n_features, space, task, on_backbone=on_backbone)
+    candidates = space.candidates
+    augmentation = estimator.get_augmentation(
+        space.input_rep,
+        space.model_basis,
+        None if candidates is None else list(candidates.model_generators),
+        None if candidates is None else list(candidates.reaches),
+    )
+    module = SymmetryModule(backbone, augmentation)
+    if analysis is not None:
+        symmetrize_discovered(estimator, module, space, task, analysis)
+    return module
+
+
+def _discovered_sampler(space, analysis):
+    """The sampler over the discovered group, in model coordinates; raises if unsupported."""
+    rep = space.input_rep  # vectors only: known_group refused Points and images
+    generators = space.to_model(analysis.discovered_generators)
+    layout = ItemLayout(rep)
+    d = rep.dim
+    # The nearest rotation generator (the antisymmetric part) of a compact
+    # one-parameter algebra: its group is exact, and closes into orbits.
+    if len(generators) == 1 and analysis.algebra.compact:
+        return RotationOrbitSampler(0.5 * (generators[0] - generators[0].T), layout)
+    if analysis.algebra.name == f"so({d})":
+        return RandomFrameSampler(layout, d)
+    raise ValueError(
+        f'symmetrize="probabilistic" with group="discovered" needs the discovered '
+        f"algebra to be one rotation or all of so({d}); it is {analysis.algebra.name} "
+        f"({analysis.n_generators} generators). Name the group instead (group=...), or "
+        f"fit without symmetrize."
+    )
+
+
+def symmetrize_discovered(estimator, module, space, task, analysis):
+    """Wrap the backbone of ``module`` over the discovered group, if the parameters ask to."""
+    if estimator.symmetrize is None or estimator.group != "discovered":
+        return
+    if analysis.n_generators == 0:
+        return
+    sampler = _discovered_sampler(space, analysis)
+    layout = ItemLayout(space.input_rep)
+    outputs = None if task.output_rep is None else ItemLayout(task.output_rep)
+    module.backbone = estimator.get_symmetrized(module.backbone, sampler, layout, outputs, False)
+
+
+def check_backbone(backbone, X, n_outputs):
+    """A clear error, before any training, for a backbone that does not fit the task."""
+    try:
+        with torch.no_grad():
+            out = backbone(torch.as_tensor(X[:2]))
+    except Exception as error:
+        raise ValueError(
+            f"The backbone module failed on a batch of shape {X[:2].shape}: "
+            f"{error}. It must map (n_samples, {X.shape[1]}) float32 inputs to "
+            f"(n_samples, {n_outputs}) outputs."
+        ) from error
+    if tuple(out.shape) != (2, n_outputs):
+        raise ValueError(
+            f"The backbone maps (2, {X.shape[1]}) inputs to outputs of shape "
+            f"{tuple(out.shape)}, but this task needs (2, {n_outputs})."
+        )
