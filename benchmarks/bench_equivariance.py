@@ -3,7 +3,7 @@
 For the two-body and inertia tasks, at two training-set sizes and three
 seeds, the same MLP is trained
 
-* plain (``symmetry_weight=0``: no symmetry at all);
+* plain (``augment=False``: no symmetry at all);
 * with the ground-truth rotations as data augmentation (the oracle: every
   row moved by 4 random rotations, a quarter of the epochs, so the same
   number of gradient steps; for the inertia task the rotations of so(3) over
@@ -89,10 +89,10 @@ def run(task, spec, n_samples, seed):
     reps = dict(input_rep=options["input_rep"], output_rep=options["output_rep"])
     X_rot, y_rot = transform_dataset(X, y, spec["oracle"], **reps, n_copies=4, random_state=seed)
     fits = {
-        "plain": fit_timed(X, y, **options, symmetry_weight=0.0),
+        "plain": fit_timed(X, y, **options, augment=False),
         "oracle": fit_timed(
             X_rot, y_rot, **{**options, "max_epochs": options["max_epochs"] // 4},
-            symmetry_weight=0.0,
+            augment=False,
         ),
         "discovering": fit_timed(X, y, **options),
         "candidates": fit_timed(X, y, **options, candidate_generators=spec["candidates"]),

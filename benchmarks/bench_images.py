@@ -4,7 +4,7 @@ On 12x12 digits (scikit-learn's bundled 8x8 digits in a 2-pixel border,
 1000 training images, 1000 test images drawn from digits held out of
 training) the same default CNN is trained
 
-* plain (``symmetry_weight=0``: no augmentation);
+* plain (``augment=False``: no augmentation);
 * with the ground-truth rotations as data augmentation (the oracle: every
   image turned by 4 random angles over the whole circle, a quarter of the
   epochs, so the same number of gradient steps);
@@ -89,9 +89,9 @@ def run(task, spec, seed):
     X_rot, y_rot = transform_dataset(X, y, truth, input_rep=DIGITS, n_copies=4, random_state=seed)
     epochs = SymmetryDiscoveringClassifier().max_epochs
     fits = {
-        "plain": fit_timed(X, y, symmetry_weight=0.0, random_state=seed),
+        "plain": fit_timed(X, y, augment=False, random_state=seed),
         "oracle": fit_timed(
-            X_rot, y_rot, symmetry_weight=0.0, max_epochs=epochs // 4, random_state=seed
+            X_rot, y_rot, augment=False, max_epochs=epochs // 4, random_state=seed
         ),
         "symlearn": fit_timed(X, y, random_state=seed),
     }

@@ -5,7 +5,7 @@ For 3000 training simulations of 5 charged particles in 3-D
 (two hidden layers of 64 units, the same optimizer, learning rate and
 epochs) is trained
 
-* plain (``symmetry_weight=0``);
+* plain (``augment=False``);
 * with random O(3) data augmentation (every simulation turned by 4
   Haar-random orthogonal maps, a quarter of the epochs: the same number of
   gradient steps);
@@ -59,13 +59,13 @@ def run(seed):
     options = {**OPTIONS, "random_state": seed}
     quarter = {**options, "max_epochs": options["max_epochs"] // 4}
     setups = {
-        "plain": (X, y, dict(options, symmetry_weight=0.0)),
-        "augmented": (X_aug, y_aug, dict(quarter, symmetry_weight=0.0)),
+        "plain": (X, y, dict(options, augment=False)),
+        "augmented": (X_aug, y_aug, dict(quarter, augment=False)),
         "soft": (X, y, dict(options, candidate_generators=["rotations"])),
         "symmetrized": (
             X,
             y,
-            dict(options, symmetry_weight=0.0, symmetrize="probabilistic", group="S_n x O(3)"),
+            dict(options, augment=False, symmetrize="probabilistic", group="S_n x O(3)"),
         ),
     }
     row = dict(seed=seed)

@@ -1,4 +1,4 @@
-"""Tune symmetry_weight in a Pipeline with GridSearchCV and report symmetry.
+"""Choose between a plain and a symmetry-augmented fit with GridSearchCV, and report symmetry.
 
 Run: python examples/model_selection.py
 """
@@ -13,13 +13,13 @@ from symlearn.metrics import symmetry_scorer
 X, y, _ = make_ring_classification(600, random_state=0)
 pipeline = Pipeline([("clf", SymmetryDiscoveringClassifier(max_epochs=30, random_state=0))])
 
-search = GridSearchCV(pipeline, {"clf__symmetry_weight": [0.1, 1, 10]}, cv=3, n_jobs=2)
+search = GridSearchCV(pipeline, {"clf__augment": [False, True]}, cv=3, n_jobs=2)
 search.fit(X, y)
 print("best parameters:", search.best_params_)
-for weight, accuracy in zip(
-    search.cv_results_["param_clf__symmetry_weight"], search.cv_results_["mean_test_score"]
+for augment, accuracy in zip(
+    search.cv_results_["param_clf__augment"], search.cv_results_["mean_test_score"]
 ):
-    print(f"  symmetry_weight={weight:<4} accuracy={accuracy:.3f}")
+    print(f"  augment={augment!s:<5} accuracy={accuracy:.3f}")
 
 scores = cross_validate(
     search.best_estimator_,

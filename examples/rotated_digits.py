@@ -24,7 +24,7 @@ X, y, rotation = make_rotated_digits(1000, angles=180, split="train", random_sta
 X_test, y_test, _ = make_rotated_digits(1000, angles=180, split="test", random_state=1)
 
 clf = SymmetryDiscoveringClassifier(input_rep=Image(12, 12), random_state=0).fit(X, y)
-plain = SymmetryDiscoveringClassifier(input_rep=Image(12, 12), symmetry_weight=0, random_state=0)
+plain = SymmetryDiscoveringClassifier(input_rep=Image(12, 12), augment=False, random_state=0)
 plain.fit(X, y)
 
 print(clf.describe_symmetry())

@@ -7,8 +7,6 @@ build the module, train, analyze, and commit every fitted attribute at once
 estimator changes, so a fit that raises leaves the previous fit intact.
 """
 
-import copy
-from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,28 +15,24 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._analysis import (
-    analyze_symmetry,
-    augmented_outputs,
-    generator_errors,
-    generator_reach,
-    module_outputs,
-    rate_candidates,
-    symmetry_score,
-    with_score,
-)
+from ._analysis import augmented_outputs, module_outputs, symmetry_score
 from ._builders import EstimatorBuilders
 from ._data import split_rows
 from ._device import resolve_device, seeded_torch
-from ._model import build_symmetry_module, check_backbone, known_group, symmetrize_discovered
+from ._discovery import discover
+from ._evidence import rate_directions
+from ._model import known_group
 from ._params import SKORCH_PREFIXES, validate_parameters
-from ._probe import PROBE_TOLERANCE_FACTOR, SymmetryProbe, propose_generators
 from ._report import symmetry_report
 from ._space import resolve_input_rep, resolve_search_space
 from ._state import FittedState, commit
 from .lie import as_generator_stack
 
 __all__ = ["BaseSymmetryDiscoverer"]
+
+#: Early stopping ends a training phase after this many epochs without a better
+#: held-out loss: long enough to cross the plateaus a fresh MLP sits on.
+PATIENCE = 60
 
 
 class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
@@ -61,18 +55,20 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         candidate_generators=None,
         symmetry_tolerance="auto",
         validation_fraction=0.2,
-        symmetry_weight=1.0,
-        reach_weight=0.01,
-        distinctness_weight=1.0,
+        augment=True,
+        symmetry_weight=0.0,
+        reach_weight="deprecated",
+        distinctness_weight="deprecated",
         n_augmentations=1,
         test_time_augmentation=0,
         symmetrize=None,
         group="discovered",
         n_group_samples=4,
         n_group_samples_test=20,
-        max_epochs=60,
-        batch_size=128,
-        lr=0.01,
+        max_epochs=1000,
+        patience=PATIENCE,
+        batch_size="auto",
+        lr=1e-3,
         optimizer=torch.optim.Adam,
         callbacks=None,
         train_split=None,
@@ -88,6 +84,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         self.candidate_generators = candidate_generators
         self.symmetry_tolerance = symmetry_tolerance
         self.validation_fraction = validation_fraction
+        self.augment = augment
         self.symmetry_weight = symmetry_weight
         self.reach_weight = reach_weight
         self.distinctness_weight = distinctness_weight
@@ -98,6 +95,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         self.n_group_samples = n_group_samples
         self.n_group_samples_test = n_group_samples_test
         self.max_epochs = max_epochs
+        self.patience = patience
         self.batch_size = batch_size
         self.lr = lr
         self.optimizer = optimizer
@@ -197,58 +195,17 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         )
         X_torch = space.scale(X)
         with seeded_torch(self._torch_seed(), device):
-            module = build_symmetry_module(
-                self,
-                n_features,
-                space,
-                task,
-                on_backbone=partial(check_backbone, X=X_torch, n_outputs=task.n_outputs),
+            found = discover(
+                self, space, task, X_torch, y_torch, train, held_out, n_features, device
             )
-            probe = SymmetryProbe(
-                self._warmup_epochs(),
-                partial(
-                    propose_generators,
-                    space=space,
-                    task=task,
-                    n_generators=self.n_generators,
-                    symmetry_weight=self.symmetry_weight,
-                ),
-            )
-            collapse_check = self.get_collapse_check(X_torch[held_out], y_torch[held_out])
-            callbacks = [probe, ("collapse_check", collapse_check)]
-            if space.candidates is not None:
-                measure = partial(rate_candidates, space=space, task=task)
-                callbacks.append(self.get_candidate_weighting(measure))
-            net = self.get_net(module, device, callbacks=callbacks, output_rep=task.output_rep)
-            net.fit(X_torch[train], y_torch[train])
-            # Training that stopped (early stopping) before the probe never
-            # saw the augmentation: the backbone is the reference itself.
-            reference = probe.reference_
-            if reference is None:
-                reference = copy.deepcopy(net.module_.backbone)
-            # The analysis predicts, and skorch's data loaders draw from torch's RNG.
-            analysis = analyze_symmetry(
-                net.module_,
-                reference,
-                X_torch[held_out],
-                space,
-                task,
-                keep_below_tolerance=self.n_generators == "auto",
-            )
-            # The errors rate the backbone as trained, the score the model
-            # that predicts (symmetrized over the discovered group if asked).
-            symmetrize_discovered(self, net.module_, space, task, analysis)
-            outputs = partial(module_outputs, net, self.n_group_samples_test)
-            reach = generator_reach(analysis, space)
-            score = symmetry_score(outputs, X_torch[held_out], analysis, space, task, reach, 4, 0)
         state = FittedState(
             n_features_in=n_features,
             feature_names_in=feature_names,
             space=space,
             task=task,
-            net=net,
-            reference=reference,
-            analysis=with_score(analysis, score),
+            net=found.net,
+            reference=found.reference,
+            analysis=found.analysis,
         )
         commit(self, state)
         return self
@@ -281,11 +238,12 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         Every row of ``X`` is moved by random elements ``g = exp(t sum_i v_i
         r_i L_i)`` of the group spanned by ``discovered_generators_``: ``v`` a
         random unit direction, ``t ~ U[-1, 1]`` and ``r_i`` the reach of
-        generator ``L_i``. By default a rotation-like generator reaches a
-        full turn (``pi * sqrt(2)`` for a unit-norm rotation generator), so a
-        collapsed augmentation cannot score well, while a generator of an
-        unbounded group (boost, scaling, translation) reaches as far as the
-        learned augmentation did, at most one unit. The score is::
+        generator ``L_i`` (``generator_strengths_``), which the data fix and
+        training never changes: a full turn for a generator of a compact
+        group (a rotation, in any coordinates), and for an unbounded one
+        (scaling, boost, translation) the parameter at which the moved rows
+        are displaced by the data's own spread (root-mean-square, in each
+        feature's standard deviation). The score is::
 
             1 - mean D(g . f(x), f(g x)) / mean D(f(x), f(x'))
 
@@ -296,7 +254,9 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         class probabilities). So 1 means the predictions are exactly
         invariant (or equivariant) and 0 means moving a point along the
         group changes its prediction as much as replacing it by an unrelated
-        point.
+        point. With no discovered generator the score is 0.0: the model shows
+        no symmetry, which must never read as a perfect one (so that model
+        selection on the score prefers fits that found and learned one).
 
         Parameters
         ----------
@@ -319,7 +279,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         X_scaled = self._scaled_inputs(X)
         state = self._state
         if reach is None:
-            reach = generator_reach(state.analysis, state.space)
+            reach = state.analysis.generator_strengths
         else:
             check_scalar(reach, "reach", Real, min_val=0)
             if not np.isfinite(reach):
@@ -337,14 +297,15 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         )
 
     def generator_errors(self, X, generators=None, *, model="fitted"):
-        """Relative invariance error of the model along each generator, on ``X``.
+        """Normalized first-order error of the model along each generator, on ``X``.
 
-        The error of a unit-norm generator ``L`` is the root-mean-square rate
-        of change of the model's outputs along it, ``sqrt(mean_x |d/dt
-        f(exp(t L) x)|^2)`` at ``t = 0``, divided by the standard deviation of
-        the outputs over ``X``: 0 for an exact symmetry of the model, around
-        1 for an arbitrary direction. Use it on held-out data to test
-        candidate symmetries you have in mind.
+        The error of a generator ``L`` is ``sqrt(E|r_L|^2 / E|b_L|^2)``:
+        ``r_L = J dL x - drho_out(L) f(x)`` is how much the outputs change
+        (moved back, for an equivariant target) per unit of group parameter,
+        and ``b_L`` what an arbitrary motion displacing the rows as much
+        would change (see the user guide). 0 means an exact symmetry of the
+        model, about 1 an arbitrary direction. Use it on held-out rows to test
+        symmetries you have in mind.
 
         Parameters
         ----------
@@ -354,7 +315,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
             ``generator_space_`` counts). ``None`` rates ``discovered_generators_``.
         model : {"fitted", "reference"}, default="fitted"
             ``"fitted"`` measures the final model; ``"reference"`` the backbone
-            as it was after the warm-up, before any augmentation, which rates
+            trained alone to convergence, before any augmentation, which rates
             how symmetric the data is along ``L`` without the bias of a model
             trained to be invariant along it.
 
@@ -377,21 +338,30 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
             )
         if np.any(np.linalg.norm(generators, axis=(1, 2)) == 0):
             raise ValueError("generators must be non-zero: a zero matrix has no direction.")
-        return generator_errors(state, X_scaled, generators, model)
+        if len(generators) == 0:
+            return np.zeros(0)
+        backbone = state.reference if model == "reference" else state.net.module_.backbone
+        errors, _, _ = rate_directions(
+            backbone,
+            X_scaled,
+            state.space,
+            state.task,
+            state.space.to_model(generators),
+        )
+        return errors
 
     def describe_symmetry(self):
         """A plain-text report of the discovered symmetry, for a person to read.
 
-        It names the algebra (``algebra_``) with its dimension, gives the
-        closure error, the symmetry score on held-out rows, each generator's
-        exactness and strength and which features it mixes, and how many
-        directions the reference model rates exact or approximate.
+        It gives the verdict (``symmetry_verdict_``) and its reason, names
+        the algebra (``algebra_``) with its dimension, gives the closure
+        error, the symmetry score on held-out rows, each generator's error
+        with its interval, its reach and which features it mixes, and the
+        most exact directions of the reference model's spectrum.
 
         Returns
         -------
         report : str
         """
         check_is_fitted(self)
-        return symmetry_report(
-            self, tolerance=self.symmetry_tolerance_, approximate_factor=PROBE_TOLERANCE_FACTOR
-        )
+        return symmetry_report(self)

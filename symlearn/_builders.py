@@ -2,30 +2,33 @@
 
 import copy
 
+from skorch.callbacks import EarlyStopping
+from skorch.helper import predefined_split
+from skorch.utils import noop
 from torch import nn
 
+from ._data import TensorBatchDataset
 from ._net import SymmetryNet
 from ._params import SKORCH_PREFIXES
+from ._reach import MAX_REACH
 from .callbacks import CandidateWeighting, CollapseCheck
 from .nn import MLP, CandidateSymmetries, ConvNet, LieAugmentation
 from .reps import Image
 from .symmetrize import Symmetrized
 
-__all__ = ["EstimatorBuilders"]
-
-#: The augmentation learns this much faster than the backbone, so that its
-#: generators settle on a direction before the backbone co-adapts to them.
-AUGMENTATION_LR_FACTOR = 3.0
-
-#: The reach reward starts this many times stronger than ``reach_weight``.
-REACH_ANNEAL = 10.0
+__all__ = ["EstimatorBuilders", "auto_batch_size"]
 
 #: Candidate weights: relative errors below this floor count as equally exact.
 CANDIDATE_FLOOR = 0.1
 
-#: This fraction of the epochs trains the backbone alone; then the probe reads
-#: the directions to search off it, and it is kept as the reference model.
-WARMUP_FRACTION = 1 / 3
+#: ``batch_size="auto"``: about this many optimizer steps per epoch, within bounds.
+STEPS_PER_EPOCH = 16
+MIN_BATCH, MAX_BATCH = 32, 256
+
+
+def auto_batch_size(n_train):
+    """``batch_size="auto"``: ``n_train / 16`` rows, between 32 and 256."""
+    return int(min(MAX_BATCH, max(MIN_BATCH, n_train // STEPS_PER_EPOCH)))
 
 
 class EstimatorBuilders:
@@ -38,9 +41,6 @@ class EstimatorBuilders:
     def _prefixed_params(self, prefixes=SKORCH_PREFIXES):
         return {k: v for k, v in vars(self).items() if k.startswith(prefixes)}
 
-    def _warmup_epochs(self):
-        return max(1, int(round(self.max_epochs * WARMUP_FRACTION)))
-
     def get_backbone(self, n_inputs, n_outputs, input_rep=None):
         """Return the backbone ``nn.Module`` mapping ``n_inputs`` to ``n_outputs``.
 
@@ -50,7 +50,7 @@ class EstimatorBuilders:
         with the ``module__*`` options; a module instance is copied, so the
         estimator never trains the caller's object in place.
         """
-        options = {k[len("module__"):]: v for k, v in self._prefixed_params(("module__",)).items()}
+        options = {k[len("module__") :]: v for k, v in self._prefixed_params(("module__",)).items()}
         if self.module is None:
             if isinstance(input_rep, Image):
                 return ConvNet(*input_rep.shape[1:], input_rep.channels, n_outputs, **options)
@@ -65,8 +65,7 @@ class EstimatorBuilders:
                 )
             return copy.deepcopy(self.module)
         raise TypeError(
-            f"module must be None, a torch.nn.Module subclass or instance; got "
-            f"{self.module!r}."
+            f"module must be None, a torch.nn.Module subclass or instance; got {self.module!r}."
         )
 
     def get_augmentation(self, rep, basis, candidates=None, reaches=None):
@@ -74,15 +73,18 @@ class EstimatorBuilders:
 
         Without candidates, a :class:`~symlearn.nn.LieAugmentation` whose slots
         (``n_generators``, or one per direction of the search space ``basis``
-        for ``"auto"``) stay switched off until the probe fills them. With
-        ``candidates`` (a list of generator stacks in model coordinates) and
-        their ``reaches``, a :class:`~symlearn.nn.CandidateSymmetries`,
-        switched on after the warm-up.
+        for ``"auto"``) stay switched off through the reference phase; the
+        symmetric phase fixes the accepted generators in them at the reach the
+        data give. With ``candidates`` (a list of generator stacks in model
+        coordinates) and their ``reaches``, a
+        :class:`~symlearn.nn.CandidateSymmetries`, switched on when the
+        reference phase ends.
         """
         if candidates is not None:
             return CandidateSymmetries(rep, candidates, reaches)
         slots = len(basis) if self.n_generators == "auto" else self.n_generators
-        return LieAugmentation(rep, slots, basis=basis, active=False)
+        # Reaches are fixed by the data (symlearn._reach), up to MAX_REACH.
+        return LieAugmentation(rep, slots, basis=basis, active=False, max_extent=1.01 * MAX_REACH)
 
     def get_symmetrized(self, backbone, sampler, input_layout, output_layout, translations):
         """Return ``backbone`` wrapped by probabilistic symmetrization.
@@ -116,36 +118,62 @@ class EstimatorBuilders:
         the held-out rows. ``callbacks__collapse_check=None`` switches it off
         and ``callbacks__collapse_check__min_ratio=...`` tunes it.
         """
-        return CollapseCheck(
-            self._task_type.discrepancy, self._warmup_epochs(), X_held_out, y_held_out
-        )
+        return CollapseCheck(self._task_type.discrepancy, X_held_out, y_held_out)
 
-    def get_net(self, module, device, callbacks=(), output_rep=None):
-        """Return the (uninitialized) :class:`SymmetryNet` that trains ``module``."""
+    def get_early_stopping(self, monitor):
+        """Return the callback that ends each training phase once it has converged.
+
+        skorch's ``EarlyStopping`` on ``monitor`` (the held-out task loss,
+        or the training loss without held-out rows) with ``patience``
+        epochs, restoring the best epoch's weights. ``max_epochs`` caps
+        each phase. ``callbacks__early_stopping__patience=...`` tunes it;
+        ``callbacks__early_stopping=None`` trains every phase for
+        ``max_epochs``.
+        """
+        return EarlyStopping(monitor=monitor, patience=self.patience, load_best=True, sink=noop)
+
+    def get_net(
+        self,
+        module,
+        device,
+        callbacks=(),
+        output_rep=None,
+        validation=None,
+        n_train=None,
+    ):
+        """Return the (uninitialized) :class:`SymmetryNet` that trains ``module``.
+
+        ``validation``, a pair of held-out rows and targets, is skorch's
+        validation set (unless ``train_split`` names another): its task loss
+        is ``valid_loss``, which early stopping watches. ``n_train`` sizes
+        ``batch_size="auto"``.
+        """
         skorch_options = self._prefixed_params(SKORCH_PREFIXES[1:])
         skorch_options.setdefault("iterator_train__shuffle", True)
-        # The user's parameter groups come first, so they take precedence.
-        skorch_options["optimizer__param_groups"] = [
-            *skorch_options.get("optimizer__param_groups", []),
-            ("augmentation.*", {"lr": self.lr * AUGMENTATION_LR_FACTOR}),
-        ]
+        train_split = self.train_split
+        if train_split is None and validation is not None:
+            train_split = predefined_split(TensorBatchDataset(*validation))
+        monitor = "train_loss" if train_split is None else "valid_loss"
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = auto_batch_size(n_train or 1)
         return SymmetryNet(
             module=module,
             criterion=self._task_type.criterion,
             consistency=self._task_type.consistency,
             symmetry_weight=self.symmetry_weight,
-            reach_weight=self.reach_weight,
-            reach_anneal=REACH_ANNEAL,
-            distinctness_weight=self.distinctness_weight,
             n_augmentations=self.n_augmentations,
-            augmentation_start=self._warmup_epochs(),
             output_rep=output_rep,
             optimizer=self.optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            callbacks=[*(self.callbacks or []), *callbacks] or None,
-            train_split=self.train_split,
+            batch_size=batch_size,
+            callbacks=[
+                *(self.callbacks or []),
+                ("early_stopping", self.get_early_stopping(monitor)),
+                *callbacks,
+            ],
+            train_split=train_split,
             device=device,
             verbose=self.verbose,
             **skorch_options,

@@ -14,10 +14,12 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
 
     The classification counterpart of
     :class:`~symlearn.SymmetryDiscoveringRegressor`: the backbone outputs one
-    logit per class and is trained with cross-entropy on original and
-    augmented inputs; the consistency term is the KL divergence between the
-    predicted class distributions of ``x`` and ``g x``. All parameters and
-    the fitted generator attributes are the same as the regressor's.
+    logit per class and is trained with cross-entropy; its evidence is read
+    on the predicted class probabilities, its accuracy for the verdict is the
+    Brier skill score, and the optional consistency term is the KL divergence
+    between the predicted class distributions of ``x`` and ``g x``. All
+    parameters and the fitted generator attributes are the same as the
+    regressor's.
 
     Parameters
     ----------
@@ -30,11 +32,11 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     candidate_generators : list or dict, default=None
     symmetry_tolerance : float or "auto", default="auto"
     validation_fraction : float, default=0.2
+    augment : bool, default=True
         See :class:`~symlearn.SymmetryDiscoveringRegressor`.
-    symmetry_weight : float, default=1.0
-        Weight of ``KL(p(. | x) || p(. | g x))``.
-    reach_weight : float, default=0.01
-    distinctness_weight : float, default=1.0
+    symmetry_weight : float, default=0.0
+        Weight of ``KL(p(. | x) || p(. | g x))`` added to the augmented loss.
+    reach_weight, distinctness_weight : deprecated
     n_augmentations : int, default=1
     test_time_augmentation : int, default=0
         Default of :meth:`predict_proba`'s option of the same name.
@@ -44,9 +46,10 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     group : str, default="discovered"
     n_group_samples : int, default=4
     n_group_samples_test : int, default=20
-    max_epochs : int, default=60
-    batch_size : int, default=128
-    lr : float, default=0.01
+    max_epochs : int, default=1000
+    patience : int, default=60
+    batch_size : int or "auto", default="auto"
+    lr : float, default=1e-3
     optimizer : torch optimizer class, default=torch.optim.Adam
     callbacks : list of skorch callbacks, default=None
     train_split : None or callable, default=None
@@ -62,11 +65,13 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     classes_ : ndarray of shape (n_classes,)
         The class labels (any type ``numpy.unique`` can sort, strings included).
     discovered_generators_, n_generators_, generator_errors_, generator_strengths_, \
-    symmetry_spectrum_, symmetry_directions_, closure_error_, structure_constants_, \
-    algebra_, symmetry_score_, generator_space_, candidate_names_, \
+    generator_accepted_, generator_error_intervals_, symmetry_verdict_, \
+    symmetry_verdict_reason_, reference_score_, symmetry_spectrum_, symmetry_floor_, \
+    symmetry_directions_, closure_error_, structure_constants_, algebra_, \
+    symmetry_score_, n_epochs_, generator_space_, candidate_names_, \
     candidate_generators_, candidate_weights_, candidate_errors_
         As for :class:`SymmetryDiscoveringRegressor`; invariance is measured on
-        the predicted log-probabilities.
+        the predicted class probabilities.
     input_rep : symlearn.reps.Rep
     net_ : symlearn._net.SymmetryNet
     n_features_in_ : int

@@ -72,7 +72,13 @@ def _parser():
     parser.add_argument(
         "--n-samples", type=int, default=1250, help="rows (default 1250, 20%% held out)"
     )
-    parser.add_argument("--max-epochs", type=int, default=60, help="training epochs (default 60)")
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        help="cap on the epochs of each training phase (default: the estimator's, 1000; "
+        "early stopping ends a phase sooner)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda' (default auto)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -90,8 +96,9 @@ def main(argv=None):
     print(f"data set '{args.dataset}': {description}")
     print(f"{len(X_train)} training rows, {len(X_test)} held out, {X.shape[1]} features\n")
 
+    if args.max_epochs is not None:
+        options = {**options, "max_epochs": args.max_epochs}
     estimator = estimator_class(
-        max_epochs=args.max_epochs,
         random_state=args.seed,
         device=args.device,
         callbacks=[EpochProgressBar(file=sys.stdout, disable=args.no_progress)],

@@ -13,7 +13,7 @@ import numpy as np
 
 from .reps import rep_from_config
 
-__all__ = ["ConfigError", "Fields", "MAX_STRING"]
+__all__ = ["MAX_STRING", "ConfigError", "Fields"]
 
 #: Longest string a description may hold where no tighter bound applies.
 MAX_STRING = 10_000
@@ -52,7 +52,7 @@ class Fields:
     required, optional : iterable of str
     """
 
-    def __init__(self, node, path, *, required=(), optional=()):
+    def __init__(self, node, path, *, required=(), optional=(), reader=None):
         # The top level ("") is called the header in messages about itself.
         name = path or "header"
         if not isinstance(node, dict):
@@ -63,7 +63,7 @@ class Fields:
             raise ConfigError(name, f"is missing the keys {missing}.")
         if extra:
             raise ConfigError(name, f"has unexpected keys {[k[:40] for k in extra[:5]]}.")
-        self.node, self.path = node, path
+        self.node, self.path, self.reader = node, path, reader
 
     def where(self, key):
         return f"{self.path}.{key}" if self.path else key
@@ -79,7 +79,13 @@ class Fields:
 
     def fields(self, key, **keys):
         """The nested object under ``key`` as :class:`Fields`."""
-        return Fields(self.node.get(key), self.where(key), **keys)
+        return Fields(self.node.get(key), self.where(key), reader=self.reader, **keys)
+
+    def decode(self, value, where):
+        """An array: as it is, or decoded from a file's tagged value by the reader."""
+        if isinstance(value, np.ndarray) or self.reader is None:
+            return value
+        return self.reader.array(value, where)
 
     def rep(self, key):
         """A representation, from its :meth:`~symlearn.reps.Rep.to_config` description."""
@@ -104,6 +110,8 @@ class Fields:
         value = self.node.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(key, f"must be a number; got {_kind(value)}.")
+        if isinstance(value, int) and abs(value) > 2**1000:  # float() would overflow
+            raise self.error(key, "is too large a number.")
         if not math.isfinite(value) or not low <= value <= high:
             raise self.error(key, f"must be a finite number in [{low}, {high}]; got {value}.")
         return float(value)
@@ -120,6 +128,10 @@ class Fields:
             raise self.error(key, f"must be a string; got {_kind(value)}.")
         if len(value) > max_length:
             raise self.error(key, f"must have at most {max_length} characters; got {len(value)}.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.error(key, "is not valid text (it holds a lone surrogate).") from None
         if choices is not None and value not in choices:
             raise self.error(key, f"must be one of {sorted(choices)}; got {value[:40]!r}.")
         return value
@@ -139,12 +151,17 @@ class Fields:
         Floating-point arrays must be float64: a file holding another dtype
         (an integer tensor in place of a float one) is refused, not converted.
         """
-        value = self.node.get(key)
-        return check_array(value, self.where(key), shape, kinds)
+        where = self.where(key)
+        return check_array(self.decode(self.node.get(key), where), where, shape, kinds)
 
     def strings(self, key, max_count):
         """An array of strings: ``{"__strings__": [...], "dtype": "<U7" or "|O"}`` decoded."""
-        return check_array(self.node.get(key), self.where(key), (None,), "UO", max_count=max_count)
+        where = self.where(key)
+        value = self.decode(self.node.get(key), where)
+        value = check_array(value, where, (None,), "UO", max_count=max_count)
+        if not all(isinstance(item, str) for item in value):
+            raise ConfigError(where, "must hold strings only.")
+        return value
 
 
 def check_array(value, where, shape, kinds="f", max_count=None):
@@ -162,4 +179,14 @@ def check_array(value, where, shape, kinds="f", max_count=None):
         raise ConfigError(where, f"must have at most {max_count} entries; got {len(value)}.")
     if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
         raise ConfigError(where, "contains NaN or infinite values.")
+    if value.dtype.kind == "O":
+        numbers = [item for item in value.flat if not isinstance(item, str)]
+        if numbers and (
+            len(numbers) != value.size
+            or not all(
+                isinstance(item, (int, float)) and not isinstance(item, bool) for item in numbers
+            )
+            or not all(abs(item) < 2**63 and math.isfinite(item) for item in numbers)
+        ):
+            raise ConfigError(where, "must hold strings, or finite numbers below 2**63.")
     return value

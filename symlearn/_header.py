@@ -10,6 +10,7 @@ naming the field.
 """
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -20,9 +21,11 @@ from ._registry import class_name, lookup_class
 from .reps import Rep, rep_from_config
 
 __all__ = [
+    "UNNAMED",
     "HeaderReader",
     "HeaderWriter",
-    "UNNAMED",
+    "Unnamed",
+    "check_header_text",
     "check_history",
     "check_prefixed",
     "check_prefixed_name",
@@ -39,13 +42,22 @@ _PREFIXED = re.compile(
     r"^(module|optimizer|iterator_train|iterator_valid|callbacks)(__[A-Za-z_][A-Za-z0-9_]{0,63})+$"
 )
 
-#: Data-loader options a file may set (a worker count bounded: workers are processes).
-ITERATOR_OPTIONS = {"shuffle", "drop_last", "pin_memory", "num_workers", "timeout"}
-MAX_WORKERS = 64
+#: Data-loader options a file may set: only for training (prediction keeps its
+#: rows in order, whole, in this process), and few worker processes.
+ITERATOR_OPTIONS = {
+    "iterator_train": {"shuffle", "drop_last", "pin_memory", "num_workers"},
+    "iterator_valid": {"pin_memory"},
+}
+MAX_WORKERS = 8
+
+#: Largest header a file may hold, and the most JSON containers per byte of
+#: it: a parsed container takes ~60 bytes, so a header of nested empty lists
+#: would otherwise take tens of times its size in memory.
+MAX_HEADER = 64 * 2**20
+MAX_CONTAINER_DENSITY = 1 / 16
 
 #: Tags of parameter values a file can only name: the caller passes them to load().
 UNNAMED = ("__user_class__", "__user_instance__", "__needs__", "__unsaved__")
-
 
 
 class HeaderWriter:
@@ -128,13 +140,44 @@ def tags(node):
             yield from tags(item)
 
 
+class Unnamed(NamedTuple):
+    """A parameter a file can only name (a class of the caller's, or something unsaved)."""
+
+    tag: str
+    text: str
+
+
+#: What a file may give as the name of a class of the caller's own.
+_QUALIFIED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.<>]{0,199}$")
+
+
+def check_text(value, where, max_length=MAX_STRING):
+    """A string from a file: bounded, and text that can be written out (no lone surrogates)."""
+    if len(value) > max_length:
+        raise ConfigError(where, f"is a string of {len(value)} characters; at most {max_length}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(where, "is not valid text (it holds a lone surrogate).") from None
+    return value
+
+
 class HeaderReader:
-    """Decodes the JSON of a file, looking arrays up in its tensors, within bounds."""
+    """Decodes the values of a file's header on demand, looking arrays up in its tensors.
+
+    Parameters
+    ----------
+    tensors : dict of str to torch.Tensor
+        The file's tensors.
+    budget : int
+        Bytes that all string arrays of the file may take once decoded,
+        together: a file cannot make the reader allocate more than it
+        justifies by its own size.
+    """
 
     def __init__(self, tensors, budget):
         self.tensors = tensors
         self.used = set()
-        #: Bytes the string arrays of a file may take once decoded.
         self.budget = budget
 
     def tensor(self, name, where):
@@ -149,37 +192,41 @@ class HeaderReader:
         fields = Fields(node, where, required=("__strings__", "dtype"))
         dtype = fields.string("dtype", max_length=12)
         values = fields.items("__strings__", 10**7)
-        match = re.fullmatch(r"<U([0-9]{1,6})", dtype)
+        match = re.fullmatch(r"<U([1-9][0-9]{0,5})", dtype)
         if dtype == "|O":
-            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
-                raise fields.error("__strings__", "must hold strings or numbers.")
-            return np.array(values, dtype=object)
-        if match is None:
-            raise fields.error("dtype", f"must be '<U<n>' or '|O'; got {dtype!r}.")
-        width = int(match.group(1))
-        if not all(isinstance(v, str) and len(v) <= width for v in values):
-            raise fields.error("__strings__", f"must hold strings of at most {width} characters.")
-        if 4 * width * len(values) > self.budget:
-            raise fields.error("dtype", f"{dtype} would take more memory than the file justifies.")
-        return np.array(values, dtype=dtype)
+            if not all(isinstance(v, str) for v in values) and not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+            ):
+                raise fields.error("__strings__", "must hold strings only, or numbers only.")
+            width = max((len(v) for v in values if isinstance(v, str)), default=1)
+        elif match is None:
+            raise fields.error("dtype", f"must be '<U<n>' (n >= 1) or '|O'; got {dtype[:20]!r}.")
+        else:
+            width = int(match.group(1))
+            if not all(isinstance(v, str) and len(v) <= width for v in values):
+                raise fields.error(
+                    "__strings__", f"must hold strings of at most {width} characters."
+                )
+        for i, value in enumerate(values):
+            if isinstance(value, str):
+                check_text(value, f"{where}.__strings__.{i}")
+        cost = 4 * width * len(values) + 8 * len(values)
+        if cost > self.budget:
+            raise fields.error(
+                "dtype", "its strings would take more memory than the file justifies."
+            )
+        self.budget -= cost
+        return np.array(values, dtype=object if dtype == "|O" else dtype)
 
-    def data(self, node, where, depth=0):
-        """A description: JSON values, with its arrays looked up."""
-        if depth > MAX_DEPTH:
-            raise ConfigError(where, f"nests deeper than {MAX_DEPTH} levels.")
-        if isinstance(node, dict):
-            if "__tensor__" in node:
-                if set(node) != {"__tensor__"}:
-                    raise ConfigError(where, "a tensor reference takes only the key '__tensor__'.")
-                return self.tensor(node["__tensor__"], where)
-            if "__strings__" in node:
-                return self.strings(node, where)
-            return {k: self.data(v, f"{where}.{k[:40]}", depth + 1) for k, v in node.items()}
-        if isinstance(node, list):
-            return [self.data(item, f"{where}.{i}", depth + 1) for i, item in enumerate(node)]
-        if isinstance(node, str) and len(node) > MAX_STRING:
-            raise ConfigError(where, f"is a string of {len(node)} characters; at most {MAX_STRING}.")
-        return node
+    def array(self, node, where):
+        """A tensor reference or a string array, decoded."""
+        if isinstance(node, dict) and "__tensor__" in node:
+            if set(node) != {"__tensor__"}:
+                raise ConfigError(where, "a tensor reference takes only the key '__tensor__'.")
+            return self.tensor(node["__tensor__"], where)
+        if isinstance(node, dict) and "__strings__" in node:
+            return self.strings(node, where)
+        raise ConfigError(where, "must be an array (a tensor reference or a string array).")
 
     def param(self, node, where, role, depth=0):
         """A parameter value written by :meth:`HeaderWriter.param`."""
@@ -188,12 +235,10 @@ class HeaderReader:
         if node is None or isinstance(node, (bool, int, float)):
             return node
         if isinstance(node, str):
-            if len(node) > MAX_STRING:
-                raise ConfigError(where, f"is a string of {len(node)} characters; at most {MAX_STRING}.")
-            return node
+            return check_text(node, where)
         if not isinstance(node, dict) or len(node) != 1:
             raise ConfigError(where, "must be a JSON value or an object with one tag.")
-        (tag, value), = node.items()
+        ((tag, value),) = node.items()
         if tag in ("__list__", "__tuple__"):
             if not isinstance(value, list) or len(value) > MAX_ITEMS:
                 raise ConfigError(where, f"must be a list of at most {MAX_ITEMS} items.")
@@ -202,8 +247,10 @@ class HeaderReader:
         if tag == "__dict__":
             if not isinstance(value, dict) or len(value) > MAX_ITEMS:
                 raise ConfigError(where, f"must be an object of at most {MAX_ITEMS} entries.")
+            if any(len(key) > 200 or key.startswith("__") for key in value):
+                raise ConfigError(where, "has a key that is too long or starts with '__'.")
             return {
-                k[:200]: self.param(v, f"{where}.{k[:40]}", role, depth + 1)
+                check_text(k, where, 200): self.param(v, f"{where}.{k[:40]}", role, depth + 1)
                 for k, v in value.items()
             }
         if tag == "__tensor__":
@@ -218,9 +265,16 @@ class HeaderReader:
                 raise ConfigError(where, "names a class, which this parameter cannot hold.")
             return lookup_class(value, role, where)
         if tag in UNNAMED:
+            if depth > 0:
+                raise ConfigError(where, f"{tag} may only stand for a whole parameter.")
             if not isinstance(value, str) or len(value) > 1000:
                 raise ConfigError(where, f"{tag} must be a short description.")
-            return node  # resolved by load(), from what the caller passes
+            if tag in (
+                "__user_class__",
+                "__user_instance__",
+            ) and not _QUALIFIED_NAME.match(value):
+                raise ConfigError(where, f"{tag} must be a qualified class name.")
+            return Unnamed(tag, check_text(value, where))
         raise ConfigError(where, f"has the unknown tag {tag[:40]!r}.")
 
 
@@ -235,13 +289,45 @@ def check_prefixed(name, value):
     parts = name.split("__")
     if parts[0] == "callbacks" and len(parts) == 2 and value is not None:
         raise ConfigError(where, "may only switch a callback off (null) in a file.")
-    if parts[0].startswith("iterator_"):
-        if len(parts) != 2 or parts[1] not in ITERATOR_OPTIONS:
-            raise ConfigError(where, f"data-loader options in a file are {sorted(ITERATOR_OPTIONS)}.")
-        if parts[1] == "num_workers" and (
-            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WORKERS
-        ):
-            raise ConfigError(where, f"must be an integer in [0, {MAX_WORKERS}].")
+    if parts[0] in ITERATOR_OPTIONS:
+        allowed = ITERATOR_OPTIONS[parts[0]]
+        if len(parts) != 2 or parts[1] not in allowed:
+            raise ConfigError(
+                where, f"the {parts[0]} options a file may set are {sorted(allowed)}."
+            )
+        if parts[1] == "num_workers":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 <= value <= MAX_WORKERS
+            ):
+                raise ConfigError(where, f"must be an integer in [0, {MAX_WORKERS}].")
+        elif not isinstance(value, bool):
+            raise ConfigError(where, "must be true or false.")
+    if name == "optimizer__param_groups" and not (
+        isinstance(value, list)
+        and all(
+            isinstance(group, (list, tuple))
+            and len(group) == 2
+            and isinstance(group[0], str)
+            and isinstance(group[1], dict)
+            for group in value
+        )
+    ):
+        raise ConfigError(where, "must be a list of (pattern, options) pairs.")
+
+
+def check_header_text(text):
+    """Bounds on the header's JSON text, checked before it is parsed."""
+    if len(text) > MAX_HEADER:
+        raise ConfigError("header", f"is {len(text)} characters long; at most {MAX_HEADER}.")
+    containers = text.count("[") + text.count("{")
+    if containers > MAX_CONTAINER_DENSITY * len(text) + 64:
+        raise ConfigError(
+            "header",
+            f"holds {containers} JSON lists and objects in {len(text)} characters, "
+            "more than a file written by symlearn.save ever does.",
+        )
 
 
 def check_history(node):
@@ -266,5 +352,3 @@ def check_history(node):
             raise ConfigError(f"history.{epoch}", "must be an object.")
         check(entry, f"history.{epoch}", 1)
     return node
-
-

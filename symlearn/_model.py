@@ -10,6 +10,7 @@ loaded model is built exactly as the fitted one was.
 import torch
 
 from .groups import ItemLayout, parse_group
+from .lie import identify_algebra
 from .nn import SymmetryModule
 from .reps._image import has_image
 from .symmetrize import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSampler
@@ -92,19 +93,20 @@ def build_symmetry_module(estimator, n_features, space, task, *, analysis=None, 
 def _discovered_sampler(space, analysis):
     """The sampler over the discovered group, in model coordinates; raises if unsupported."""
     rep = space.input_rep  # vectors only: known_group refused Points and images
-    generators = space.to_model(analysis.discovered_generators)
+    generators = space.to_model(analysis.accepted_generators)
     layout = ItemLayout(rep)
     d = rep.dim
     # The nearest rotation generator (the antisymmetric part) of a compact
     # one-parameter algebra: its group is exact, and closes into orbits.
-    if len(generators) == 1 and analysis.algebra.compact:
+    algebra = identify_algebra(analysis.accepted_generators)
+    if len(generators) == 1 and algebra.compact:
         return RotationOrbitSampler(0.5 * (generators[0] - generators[0].T), layout)
-    if analysis.algebra.name == f"so({d})":
+    if algebra.name == f"so({d})":
         return RandomFrameSampler(layout, d)
     raise ValueError(
         f'symmetrize="probabilistic" with group="discovered" needs the discovered '
-        f"algebra to be one rotation or all of so({d}); it is {analysis.algebra.name} "
-        f"({analysis.n_generators} generators). Name the group instead (group=...), or "
+        f"algebra to be one rotation or all of so({d}); it is {algebra.name} "
+        f"({len(generators)} generators). Name the group instead (group=...), or "
         f"fit without symmetrize."
     )
 
@@ -113,7 +115,7 @@ def symmetrize_discovered(estimator, module, space, task, analysis):
     """Wrap the backbone of ``module`` over the discovered group, if the parameters ask to."""
     if estimator.symmetrize is None or estimator.group != "discovered":
         return
-    if analysis.n_generators == 0:
+    if not analysis.generator_accepted.any():
         return
     sampler = _discovered_sampler(space, analysis)
     layout = ItemLayout(space.input_rep)

@@ -16,31 +16,25 @@ __all__ = ["SymmetryNet"]
 
 
 class SymmetryNet(NeuralNet):
-    """skorch ``NeuralNet`` whose training loss learns a symmetry.
+    """skorch ``NeuralNet`` that trains a backbone on its task, then with its symmetry.
 
-    ``module`` must be a :class:`symlearn.nn.SymmetryModule`. With a
-    learnable :class:`~symlearn.nn.LieAugmentation`, the loss of every
-    training batch is::
+    ``module`` must be a :class:`symlearn.nn.SymmetryModule`. While its
+    augmentation has no active generator, a training step is a plain step
+    on the task loss: the reference phase. Once the estimator has switched
+    on the accepted symmetry (a :class:`~symlearn.nn.LieAugmentation`
+    whose generators and reaches are fixed), the loss of every training
+    batch is::
 
-        (task(x, y) + task(g x, g y)) / 2
-        + symmetry_weight * consistency(g f(x), f(g x))
-        - current_reach_weight * mean_i log(w_i / max_extent)
-        + distinctness_weight * overlap
+        (task(x, y) + task(g x, g y)) / 2 + symmetry_weight * consistency(g f(x), f(g x))
 
-    where ``g x`` are ``n_augmentations`` views transformed by the learned
-    augmentation, ``g y`` and ``g f(x)`` the targets and outputs transformed
-    by ``output_rep`` (left alone when it is ``None``: invariant targets),
-    ``w_i`` its extents and ``overlap`` in [0, 1] the mean
-    squared cosine between generators. The reach reward starts
-    ``reach_anneal`` times stronger than ``reach_weight`` and decays
-    geometrically to ``reach_weight`` at the last epoch: early on, a wide
-    reach keeps the search over directions from settling, together with a
-    co-adapted backbone, on a non-symmetry at a tiny extent; late, a weak
-    reward lets the extents of approximate symmetries shrink.
+    where ``g x`` are ``n_augmentations`` views moved by random elements of
+    the group, ``g y`` and ``g f(x)`` the targets and outputs moved by
+    ``output_rep`` (left alone when it is ``None``: invariant targets).
     With :class:`~symlearn.nn.CandidateSymmetries` instead, every row is
     moved by an element of one candidate group and the loss is::
 
-        task(x, y) + symmetry_weight * sum_j lambda_j R_j
+        (task(x, y) + sum_i lambda_j(i) task(g_i x_i, g_i y_i) / sum_i lambda_j(i)) / 2
+        + symmetry_weight * sum_j lambda_j R_j
 
     with ``R_j`` the mean consistency of the rows of candidate ``j`` (the
     soft-equivariance regularizer of Kim et al., measured on sampled group
@@ -51,7 +45,7 @@ class SymmetryNet(NeuralNet):
     ``valid_loss`` (and early stopping on it) measures prediction quality.
 
     Each term is recorded per batch and averaged per epoch in the history
-    as ``train_task_loss``, ``train_consistency``, ``reach`` and ``overlap``.
+    as ``train_task_loss`` and ``train_consistency``.
 
     Arrays are served by :class:`TensorBatchDataset`, a whole batch per
     indexing operation, unless ``dataset`` is set to something else.
@@ -60,16 +54,10 @@ class SymmetryNet(NeuralNet):
     ----------
     consistency : callable
         ``consistency(g f(x), f(g x))`` returning one value per row.
-    symmetry_weight, reach_weight, distinctness_weight : float
-        Weights of the terms above.
-    reach_anneal : float
-        Initial reach weight as a multiple of ``reach_weight``.
+    symmetry_weight : float
+        Weight of the consistency term.
     n_augmentations : int
         Number of augmented views per sample and batch.
-    augmentation_start : int, default=0
-        Epoch at which the reach annealing starts (after a warm-up of the
-        backbone alone). While the augmentation has no active generator, a
-        training step is a plain step on the task loss.
     output_rep : symlearn.reps.Rep, default=None
         How a group element acts on the targets and outputs (equivariance).
         ``None``: they are invariant.
@@ -82,11 +70,7 @@ class SymmetryNet(NeuralNet):
         *args,
         consistency,
         symmetry_weight,
-        reach_weight,
-        reach_anneal,
-        distinctness_weight,
         n_augmentations,
-        augmentation_start=0,
         output_rep=None,
         **kwargs,
     ):
@@ -96,27 +80,16 @@ class SymmetryNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.consistency = consistency
         self.symmetry_weight = symmetry_weight
-        self.reach_weight = reach_weight
-        self.reach_anneal = reach_anneal
-        self.distinctness_weight = distinctness_weight
         self.n_augmentations = n_augmentations
-        self.augmentation_start = augmentation_start
         self.output_rep = output_rep
 
-    _RECORDED_TERMS = ("train_task_loss", "train_consistency", "reach", "overlap")
+    _RECORDED_TERMS = ("train_task_loss", "train_consistency")
 
     def get_default_callbacks(self):
         terms = [
-            (name, PassthroughScoring(name=name, on_train=True))
-            for name in self._RECORDED_TERMS
+            (name, PassthroughScoring(name=name, on_train=True)) for name in self._RECORDED_TERMS
         ]
         return [*super().get_default_callbacks(), *terms]
-
-    def current_reach_weight(self):
-        """Reach weight of the current epoch (geometric decay to ``reach_weight``)."""
-        start = self.augmentation_start
-        progress = (len(self.history) - 1 - start) / max(self.max_epochs - 1 - start, 1)
-        return self.reach_weight * self.reach_anneal ** (1.0 - min(max(progress, 0.0), 1.0))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
@@ -127,13 +100,12 @@ class SymmetryNet(NeuralNet):
         # X reaches get_loss as the batch the data loader produced, on the CPU.
         augmentation = self.module_.augmentation
         if augmentation.n_generators == 0:
-            # Nothing to search (yet): a plain training step.
-            zero = task.new_zeros(())
-            self._record_terms(task, task, zero, zero, zero)
+            # The reference phase (or nothing accepted): a plain training step.
+            self._record_terms(task, task, task.new_zeros(()))
             return task
         X = to_tensor(X, device=self.device)
         if isinstance(augmentation, CandidateSymmetries):
-            return self._candidate_loss(task, X, y_pred, augmentation)
+            return self._candidate_loss(task, X, y_true, y_pred, augmentation)
         return self._augmentation_loss(task, X, y_pred, y_true, augmentation)
 
     def group_action(self):
@@ -157,23 +129,23 @@ class SymmetryNet(NeuralNet):
         moved_task = self.criterion_(moved_pred, action.act_outputs(g, y_true))
         task = 0.5 * (task + moved_task)
         consistency = self.consistency(action.act_outputs(g, y_pred), moved_pred).mean()
-        reach = augmentation.reach()
-        overlap = augmentation.overlap()
-        loss = (
-            task
-            + self.symmetry_weight * consistency
-            - self.current_reach_weight() * augmentation.log_reach()
-            + self.distinctness_weight * overlap
-        )
-        self._record_terms(loss, task, consistency, reach, overlap, moved_X)
+        loss = task + self.symmetry_weight * consistency
+        self._record_terms(loss, task, consistency, moved_X)
         return loss
 
-    def _candidate_loss(self, task, X, y_pred, candidates):
+    def _candidate_loss(self, task, X, y_true, y_pred, candidates):
         action = self.group_action()
         g, which = candidates.sample(len(X))
         g = GroupElements(g)
         moved = action.act(g, X)
-        residual = self.consistency(action.act_outputs(g, y_pred), self.infer(moved))
+        moved_pred = self.infer(moved)
+        # Each row, moved by its candidate's group, is a training row too,
+        # weighted by how exact that candidate is.
+        per_row = type(self.criterion_)(reduction="none")(moved_pred, action.act_outputs(g, y_true))
+        per_row = per_row.reshape(len(X), -1).mean(dim=1)
+        weights = candidates.weights[which].to(per_row.dtype)
+        task = 0.5 * (task + (weights * per_row).sum() / weights.sum().clamp_min(1e-12))
+        residual = self.consistency(action.act_outputs(g, y_pred), moved_pred)
         # Mean residual of each candidate's rows; a candidate with no row in
         # this batch contributes nothing (and is recorded as nan).
         counts = torch.bincount(which, minlength=candidates.n_candidates).to(residual.dtype)
@@ -181,17 +153,16 @@ class SymmetryNet(NeuralNet):
         per_candidate = sums / counts.clamp_min(1.0)
         regularizer = (candidates.weights * per_candidate).sum()
         loss = task + self.symmetry_weight * regularizer
-        zero = task.new_zeros(())
-        self._record_terms(loss, task, regularizer, zero, zero, moved)
+        self._record_terms(loss, task, regularizer, moved)
         return loss
 
-    def _record_terms(self, loss, task, consistency, reach, overlap, moved_X=None):
+    def _record_terms(self, loss, task, consistency, moved_X=None):
         # One transfer to the host serves the finiteness checks and the log.
         inputs_finite = loss.new_ones(()) if moved_X is None else torch.isfinite(moved_X).all()
-        terms = [loss, task, consistency, reach, overlap, inputs_finite.to(loss.dtype)]
+        terms = [loss, task, consistency, inputs_finite.to(loss.dtype)]
         values = torch.stack(terms).detach().tolist()
-        self._check_finite(*values[:3], inputs_finite=bool(values[5]))
-        for name, value in zip(self._RECORDED_TERMS, values[1:5]):
+        self._check_finite(*values[:3], inputs_finite=bool(values[3]))
+        for name, value in zip(self._RECORDED_TERMS, values[1:3]):
             self.history.record_batch(name, value)
 
     def _check_finite(self, loss, task, consistency, *, inputs_finite=True):
@@ -202,15 +173,13 @@ class SymmetryNet(NeuralNet):
             raise TrainingDivergedError(
                 f"Training diverged in epoch {epoch}: the augmentation moved the inputs to "
                 f"non-finite values (its group elements exp(sum_i t_i L_i) overflowed), so "
-                f"the loss became {loss}. Its reach is too large for the data: lower "
-                f"`reach_weight`, or bound the extents (`max_extent` of the augmentation "
-                f"that `get_augmentation` returns)."
+                f"the loss became {loss}. Its reach is too large for the data: bound the "
+                f"extents (`max_extent` of the augmentation that `get_augmentation` returns)."
             )
         culprit = "the task loss" if not math.isfinite(task) else "the consistency term"
         raise TrainingDivergedError(
             f"Training diverged in epoch {epoch}: the loss became {loss} "
             f"({culprit} is not finite). This usually means the learning rate is too "
             f"high for this data (lr={self.lr}); lower `lr` (e.g. by 10x). If the task "
-            f"loss itself is fine, lower `symmetry_weight` or the augmentation's reach "
-            f"(`reach_weight`)."
+            f"loss itself is fine, lower `symmetry_weight`."
         )

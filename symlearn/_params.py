@@ -6,6 +6,7 @@ calls it on the parameters a file holds.
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +17,7 @@ from torch import nn
 
 from .reps import Rep
 
-__all__ = ["SKORCH_PREFIXES", "MAX_GROUP_NAME", "validate_parameters"]
+__all__ = ["MAX_GROUP_NAME", "SKORCH_PREFIXES", "validate_parameters"]
 
 #: Keyword prefixes routed to the backbone (``module__``) or to skorch.
 SKORCH_PREFIXES = (
@@ -30,11 +31,38 @@ SKORCH_PREFIXES = (
 #: Longest accepted group name ("S_n x SE(3)" has 11 characters).
 MAX_GROUP_NAME = 64
 
+#: Integer parameters and their ranges. The upper bounds are far beyond any
+#: useful value; they keep a typo (or a file) from asking for terabytes.
+COUNTS = {
+    "n_augmentations": (1, 64),
+    "test_time_augmentation": (0, 10_000),
+    "n_group_samples": (1, 1_000),
+    "n_group_samples_test": (1, 10_000),
+    "max_epochs": (1, 10**6),
+    "patience": (1, 10**6),
+    "verbose": (0, 10),
+}
+
+#: Parameters kept for a release so that old code runs, with a FutureWarning.
+DEPRECATED = ("reach_weight", "distinctness_weight")
+
 
 def _finite(value, name, **bounds):
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, not a bool; got {value}.")
     check_scalar(value, name, Real, **bounds)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {value}.")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer beyond float's range
+        finite = False
+    if not finite:
+        raise ValueError(f"{name} must be a finite number; got {_short(value)}.")
+
+
+def _count(value, name, low, high):
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, not a bool; got {value}.")
+    check_scalar(value, name, Integral, min_val=low, max_val=high)
 
 
 def validate_parameters(params):
@@ -51,8 +79,17 @@ def validate_parameters(params):
         Naming the parameter, what it must be, and what it is.
     """
     _finite(params["symmetry_weight"], "symmetry_weight", min_val=0)
-    _finite(params["reach_weight"], "reach_weight", min_val=0)
-    _finite(params["distinctness_weight"], "distinctness_weight", min_val=0)
+    if not isinstance(params["augment"], (bool, np.bool_)):
+        raise TypeError(f"augment must be True or False; got {_short(params['augment'])}.")
+    for name in DEPRECATED:
+        if params[name] != "deprecated":
+            warnings.warn(
+                f"{name} has no effect since symlearn 0.2: the reach of a symmetry is fixed by "
+                f"the data (a full turn for a rotation) and its generators by the evidence, "
+                f"not learned. It will be removed in 0.3.",
+                FutureWarning,
+                stacklevel=3,
+            )
     _finite(params["lr"], "lr", min_val=0, include_boundaries="neither")
     _finite(
         params["validation_fraction"],
@@ -61,16 +98,10 @@ def validate_parameters(params):
         max_val=1,
         include_boundaries="left",
     )
-    for name, low in [
-        ("n_augmentations", 1),
-        ("test_time_augmentation", 0),
-        ("n_group_samples", 1),
-        ("n_group_samples_test", 1),
-        ("max_epochs", 1),
-        ("batch_size", 1),
-        ("verbose", 0),
-    ]:
-        check_scalar(params[name], name, Integral, min_val=low)
+    for name, (low, high) in COUNTS.items():
+        _count(params[name], name, low, high)
+    if params["batch_size"] != "auto":
+        _count(params["batch_size"], "batch_size", 1, 2**24)
     if params["symmetrize"] not in (None, "probabilistic"):
         raise ValueError(
             f'symmetrize must be None or "probabilistic"; got {params["symmetrize"]!r}.'
@@ -102,7 +133,27 @@ def validate_parameters(params):
                 f'n_generators must be "auto" or a positive integer; got {_short(n_generators)}.'
             )
     else:
-        check_scalar(n_generators, "n_generators", Integral, min_val=1)
+        _count(n_generators, "n_generators", 1, 10**6)
+    space = params["generator_space"]
+    if space is not None and not (
+        isinstance(space, (np.ndarray, torch.Tensor, list, tuple))
+        and np.asarray(space, dtype=object).ndim in (2, 3)
+    ):
+        raise TypeError(
+            f"generator_space must be None or a stack of (d, d) matrices; got {_short(space)}."
+        )
+    candidates = params["candidate_generators"]
+    items = candidates.values() if isinstance(candidates, dict) else candidates
+    if isinstance(candidates, (str, np.ndarray)):
+        items = [candidates]
+    if candidates is not None and not (
+        isinstance(candidates, (str, np.ndarray, list, tuple, dict))
+        and all(isinstance(item, (str, np.ndarray, list, tuple)) for item in items)
+    ):
+        raise TypeError(
+            f"candidate_generators must be None, a name, a generator stack, or a list or dict "
+            f"of those; got {_short(candidates)}."
+        )
     for name in ("input_rep", "output_rep"):
         rep = params.get(name)
         if rep is not None and not isinstance(rep, Rep):
@@ -140,7 +191,9 @@ def validate_parameters(params):
     for name in ("optimizer", "train_split"):
         value = params[name]
         if not callable(value) and not (name == "train_split" and value is None):
-            raise TypeError(f"{name} must be callable (a class or a function); got {_short(value)}.")
+            raise TypeError(
+                f"{name} must be callable (a class or a function); got {_short(value)}."
+            )
     random_state = params["random_state"]
     if isinstance(random_state, Integral) and not isinstance(random_state, bool):
         if not 0 <= random_state < 2**32:
@@ -151,7 +204,9 @@ def validate_parameters(params):
         )
     device = params["device"]
     if not isinstance(device, (str, torch.device)) or len(str(device)) > 64:
-        raise TypeError(f"device must be 'auto', 'cpu', 'cuda' or a torch.device; got {_short(device)}.")
+        raise TypeError(
+            f"device must be 'auto', 'cpu', 'cuda' or a torch.device; got {_short(device)}."
+        )
 
 
 def _short(value, limit=80):

@@ -22,6 +22,7 @@ device (no memory) and must match the tensors the file holds.
 
 import hashlib
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -35,18 +36,19 @@ from ._base import BaseSymmetryDiscoverer
 from ._classifier import SymmetryDiscoveringClassifier
 from ._config import ConfigError, Fields
 from ._device import resolve_device
-from ._model import build_backbone, build_symmetry_module
-from ._params import SKORCH_PREFIXES, validate_parameters
-from ._regressor import SymmetryDiscoveringRegressor
 from ._header import (
-    UNNAMED,
     HeaderReader,
     HeaderWriter,
+    Unnamed,
+    check_header_text,
     check_history,
     check_prefixed,
     check_prefixed_name,
     role,
 )
+from ._model import build_backbone, build_symmetry_module
+from ._params import SKORCH_PREFIXES, validate_parameters
+from ._regressor import SymmetryDiscoveringRegressor
 from ._space import SearchSpace
 from ._state import FittedState, commit
 from .exceptions import ModelFileError
@@ -58,7 +60,14 @@ __all__ = ["FORMAT_VERSION", "load", "save"]
 FORMAT_VERSION = 2
 
 #: Tensor dtypes a file may hold.
-_DTYPES = {torch.float64, torch.float32, torch.int64, torch.int32, torch.bool, torch.uint8}
+_DTYPES = {
+    torch.float64,
+    torch.float32,
+    torch.int64,
+    torch.int32,
+    torch.bool,
+    torch.uint8,
+}
 
 #: The estimators a file can hold.
 ESTIMATORS = {
@@ -113,14 +122,15 @@ def save(estimator, path):
     True
     """
     if not isinstance(estimator, BaseSymmetryDiscoverer):
-        raise TypeError(
-            f"symlearn.save saves symlearn estimators; got {type(estimator).__name__}."
-        )
+        raise TypeError(f"symlearn.save saves symlearn estimators; got {type(estimator).__name__}.")
     check_is_fitted(estimator)
     state = estimator._state
     writer = HeaderWriter()
     # Copies: safetensors refuses tensors that share memory (tied weights).
-    for prefix, module in (("module", state.net.module_), ("reference", state.reference)):
+    for prefix, module in (
+        ("module", state.net.module_),
+        ("reference", state.reference),
+    ):
         for name, tensor in module.state_dict().items():
             writer.tensors[f"{prefix}.{name}"] = tensor.detach().cpu().clone()
     names = state.feature_names_in
@@ -141,7 +151,10 @@ def save(estimator, path):
             "state",
         ),
         "history": json.loads(json.dumps(state.net.history.to_list(), default=_history_value)),
-        "versions": {"symlearn_format": str(FORMAT_VERSION), "torch": torch.__version__},
+        "versions": {
+            "symlearn_format": str(FORMAT_VERSION),
+            "torch": torch.__version__,
+        },
     }
     envelope = {
         "format": "symlearn",
@@ -172,15 +185,18 @@ def _read(path):
         if isinstance(error, FileNotFoundError):
             raise
         raise ModelFileError(
-            "file", f"{path} is not a readable model file (truncated or corrupted?): {error}"
+            "file",
+            f"{path} is not a readable model file (truncated or corrupted?): {error}",
         ) from None
     if metadata.get("format") == "symlearn" and metadata.get("format_version") == "1":
         raise ModelFileError("format_version", _retired(path, 1))
     if set(metadata) != {"symlearn"}:
         raise ModelFileError(
-            "format", f"{path} is a safetensors file, but not one written by symlearn.save."
+            "format",
+            f"{path} is a safetensors file, but not one written by symlearn.save.",
         )
     text = metadata["symlearn"]
+    check_header_text(text)
     try:
         envelope = json.loads(text)
     except (ValueError, RecursionError) as error:
@@ -198,7 +214,9 @@ def _read(path):
         raise ModelFileError("format_version", _retired(path, version))
     for name, tensor in tensors.items():
         if tensor.dtype not in _DTYPES:
-            raise ModelFileError(f"tensor {name[:80]}", f"has the unsupported dtype {tensor.dtype}.")
+            raise ModelFileError(
+                f"tensor {name[:80]}", f"has the unsupported dtype {tensor.dtype}."
+            )
     description = envelope["header"]
     if _checksum(_canonical(description), tensors) != envelope["sha256"]:
         raise ModelFileError(
@@ -221,23 +239,26 @@ def _resolve_user_object(name, value, override):
     """A parameter the file could only name: the override, or a clear error."""
     if override is not None:
         return override
-    if not isinstance(value, dict) or next(iter(value), None) not in UNNAMED:
+    if not isinstance(value, Unnamed):
         return value
-    (tag, named), = value.items()
-    if tag in ("__user_class__", "__user_instance__"):
-        short = named.rpartition(".")[2]
-        raise ModelFileError(
+    if value.tag in ("__user_class__", "__user_instance__"):
+        short = value.text.rpartition(".")[2]
+        raise ConfigError(
             f"params.{name}",
-            f"the model was fitted with {name}={named}, a class symlearn does not import "
+            f"the model was fitted with {name}={value.text}, a class symlearn does not import "
             f"from a file. Pass it when loading: symlearn.load(path, {name}={short}).",
         )
-    if tag == "__needs__":
-        raise ModelFileError(
+    if value.tag == "__needs__":
+        raise ConfigError(
             f"params.{name}",
-            f"the model was fitted with {name}={named}, which holds a class symlearn does "
-            f"not import from a file. Pass it when loading: symlearn.load(path, {name}=...).",
+            f"the model was fitted with {name}={value.text[:200]}, which holds a class symlearn "
+            f"does not import from a file. Pass it when loading: symlearn.load(path, {name}=...).",
         )
     return None  # __unsaved__: callbacks, train_split, a RandomState
+
+
+#: Devices a file may name (``"auto"``: CUDA when there is one).
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:[0-9]{1,2})?|mps)$")
 
 
 def _read_params(cls, saved, reader, module, overrides):
@@ -262,23 +283,24 @@ def _read_params(cls, saved, reader, module, overrides):
     unknown = {name for name in overrides if not name.startswith(SKORCH_PREFIXES)}
     if unknown:
         raise TypeError(f"symlearn.load() got unexpected parameters {sorted(unknown)}.")
+    if "device" not in overrides and not (
+        isinstance(params["device"], str) and _DEVICE.match(params["device"])
+    ):
+        raise ConfigError("params.device", "must be 'auto', 'cpu', 'cuda', 'cuda:<n>' or 'mps'.")
     params.update(overrides)
     estimator = cls(**params)
     try:
         validate_parameters(estimator.get_params(deep=False))
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ConfigError("params", str(error)) from None
     return estimator
 
 
 def _read_state(node, reader, estimator):
     """The fitted state's value objects, every field checked."""
-    state = Fields(
-        reader.data(node, "state"),
-        "state",
-        required=("n_features_in", "feature_names_in", "space", "task", "analysis"),
-    )
-    space = SearchSpace.from_config(state.raw("space"), "state.space")
+    keys = ("n_features_in", "feature_names_in", "space", "task", "analysis")
+    state = Fields(node, "state", required=keys, reader=reader)
+    space = SearchSpace.from_config(state.raw("space"), "state.space", reader)
     n_features = state.integer("n_features_in", 1, 2**31 - 1)
     if space.input_rep.size != n_features:
         raise state.error("n_features_in", f"must be {space.input_rep.size}, the input's size.")
@@ -287,10 +309,14 @@ def _read_state(node, reader, estimator):
     names = state.optional("feature_names_in", state.strings, n_features)
     if names is not None and len(names) != n_features:
         raise state.error("feature_names_in", f"must name {n_features} features.")
-    task = estimator._task_type.from_config(state.raw("task"), space.input_rep, "state.task")
+    task = estimator._task_type.from_config(
+        state.raw("task"), space.input_rep, "state.task", reader
+    )
     if getattr(estimator, "output_rep", None) != task.output_rep:
-        raise state.error("task", "its output representation differs from the parameter output_rep.")
-    analysis = SymmetryAnalysis.from_config(state.raw("analysis"), space, "state.analysis")
+        raise state.error(
+            "task", "its output representation differs from the parameter output_rep."
+        )
+    analysis = SymmetryAnalysis.from_config(state.raw("analysis"), space, "state.analysis", reader)
     return n_features, names, space, task, analysis
 
 
@@ -329,6 +355,10 @@ def _matching_module(build, tensors, prefix, trusted_fallback):
                     f"the model declares {tuple(tensor.shape)} {tensor.dtype}; the file holds "
                     f"{tuple(saved[name].shape)} {saved[name].dtype}.",
                 )
+    for name, tensor in saved.items():
+        # A trained model has none: training stops at the first non-finite loss.
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ConfigError(f"{prefix}.{name}", "holds NaN or infinite values.")
     try:
         module = build()
     except Exception as error:  # a class of the caller's, given options from the file
@@ -377,6 +407,8 @@ def load(path, *, module=None, device=None, **params):
     try:
         description, tensors, header_length = _read(path)
         return _load(description, tensors, header_length, module, device, params)
+    except OverflowError as error:  # a number a schema check let through to float()
+        raise ModelFileError("header", f"holds a number too large: {error}", path=path) from None
     except ConfigError as error:
         raise ModelFileError(error.field, str(error).split(": ", 1)[1], path=path) from None
 
@@ -394,7 +426,9 @@ def _load(description, tensors, header_length, module, device, params):
     n_features, names, space, task, analysis = _read_state(top.raw("state"), reader, estimator)
     history = check_history(top.raw("history"))
     unused = {n for n in tensors if n.startswith(("params.", "state."))} - reader.used
-    if unused or any(not n.startswith(("module.", "reference.", "params.", "state.")) for n in tensors):
+    if unused or any(
+        not n.startswith(("module.", "reference.", "params.", "state.")) for n in tensors
+    ):
         raise ConfigError("tensors", "the file holds tensors its header does not describe.")
     if device is not None:
         estimator.device = device
@@ -417,11 +451,15 @@ def _load(description, tensors, header_length, module, device, params):
 
     module_ = _matching_module(build_module, tensors, "module", trusted)
     reference = _matching_module(build_reference, tensors, "reference", trusted)
-    net = estimator.get_net(module_, device, output_rep=task.output_rep)
     try:
+        net = estimator.get_net(module_, device, output_rep=task.output_rep)
         net.initialize()
-    except Exception as error:  # torch's optimizers check their options as they start
-        raise ConfigError("params", f"the optimizer cannot start: {str(error)[:300]}") from None
+    except Exception as error:  # skorch and torch's optimizers check their options here
+        raise ConfigError("params", f"the net cannot start: {str(error)[:300]}") from None
+    callbacks = {name for name, _ in net.callbacks_}
+    for name in estimator._prefixed_params(("callbacks__",)):
+        if name.split("__")[1] not in callbacks:
+            raise ConfigError(f"params.{name[:80]}", "names a callback the net does not have.")
     net.history_ = type(net.history)(history)
     state = FittedState(n_features, names, space, task, net, reference.to(device), analysis)
     commit(estimator, state)

@@ -6,7 +6,12 @@ from .lie import PLANAR_MOTIONS, planar_motions
 from .reps import Points, Vectors
 from .reps._image import has_image
 
-__all__ = ["axis_feature_names", "describe_generator", "describe_motion", "symmetry_report"]
+__all__ = [
+    "axis_feature_names",
+    "describe_generator",
+    "describe_motion",
+    "symmetry_report",
+]
 
 #: Entries smaller than this fraction of a generator's largest entry are not
 #: mentioned when saying which axes it mixes.
@@ -76,21 +81,29 @@ def _axis_label(names, axis):
     return f"axis {axis} ({shown})"
 
 
-def symmetry_report(estimator, *, tolerance, approximate_factor):
+def symmetry_report(estimator):
     """The text returned by ``describe_symmetry``."""
     rep = estimator.input_rep_
     feature_names = getattr(
-        estimator, "feature_names_in_", [f"x{i}" for i in range(estimator.n_features_in_)]
+        estimator,
+        "feature_names_in_",
+        [f"x{i}" for i in range(estimator.n_features_in_)],
     )
     images = has_image(rep)
     if not images:
         names = axis_feature_names(rep, feature_names)
         labels = [_axis_label(n, a) for a, n in enumerate(names)]
     algebra = estimator.algebra_
-    lines = []
-    if estimator.n_generators_ == 0:
-        lines.append("No continuous symmetry found (n_generators_ = 0).")
-    else:
+    kind = (
+        "R^2"
+        if estimator.output_rep_ is not None or not hasattr(estimator, "classes_")
+        else "Brier skill"
+    )
+    lines = [
+        f"Verdict: {estimator.symmetry_verdict_}. {estimator.symmetry_verdict_reason_}",
+        f"Reference model (trained alone, {kind} {estimator.reference_score_:.3f} on held-out rows).",
+    ]
+    if estimator.n_generators_:
         lines.append(
             f"Symmetry: {algebra.name}, dimension {algebra.dimension}, acting on "
             f"{algebra.acting_dimension} of the {rep.dim} axes of {rep!r}."
@@ -102,32 +115,37 @@ def symmetry_report(estimator, *, tolerance, approximate_factor):
         lines.append(
             f"Symmetry score of the fitted model on held-out rows: "
             f"{estimator.symmetry_score_:.3f} (1 = exactly "
-            f"{'invariant' if estimator.output_rep_ is None else 'equivariant'})."
+            f"{'invariant' if estimator.output_rep_ is None else 'equivariant'} over each "
+            f"generator's reach)."
         )
-        lines.append("Generators, most exact first (error: relative invariance error):")
+        lines.append(
+            "Generators, most exact first (error: normalized first-order error of the "
+            "reference model, 0 exact, ~1 arbitrary; 90% interval; reach):"
+        )
         for index, generator in enumerate(estimator.discovered_generators_):
-            strength = estimator.generator_strengths_[index]
+            reach = estimator.generator_strengths_[index]
+            low, high = estimator.generator_error_intervals_[index]
             if images:
-                what = describe_motion(generator, strength)
+                what = describe_motion(generator, reach)
             else:
                 what = f"mixes {describe_generator(generator, labels)}"
             lines.append(
-                f"  L{index}: error {estimator.generator_errors_[index]:.3f}, strength "
-                f"{strength:.2f}, {what}"
+                f"  L{index}: error {estimator.generator_errors_[index]:.3f} "
+                f"[{low:.3f}, {high:.3f}], reach {reach:.2f}, {what}"
             )
     if hasattr(estimator, "candidate_weights_"):
         lines.append("Candidate symmetries (weight 1 = best satisfied; error as above):")
         for name, weight, error in zip(
-            estimator.candidate_names_, estimator.candidate_weights_, estimator.candidate_errors_
+            estimator.candidate_names_,
+            estimator.candidate_weights_,
+            estimator.candidate_errors_,
         ):
             lines.append(f"  {name}: weight {weight:.3f}, error {error:.3f}")
-    spectrum = estimator.symmetry_spectrum_
-    exact = int(np.sum(spectrum < tolerance))
-    approximate = int(np.sum((spectrum >= tolerance) & (spectrum < approximate_factor * tolerance)))
+    spectrum, floors = estimator.symmetry_spectrum_, estimator.symmetry_floor_
+    shown = min(len(spectrum), max(estimator.n_generators_ + 3, 4))
     lines.append(
-        f"Reference model (backbone before augmentation) on held-out rows: {exact} "
-        f"direction(s) below the tolerance {tolerance:g}, {approximate} approximate "
-        f"(below {approximate_factor * tolerance:g}); smallest errors: "
-        + " ".join(f"{e:.3f}" for e in spectrum[: max(exact + approximate + 2, 4)])
+        "Most exact directions of the search space (error / floor, the error an exact "
+        "symmetry would show given the model's own error): "
+        + ", ".join(f"{e:.3f} / {f:.3f}" for e, f in zip(spectrum[:shown], floors[:shown]))
     )
     return "\n".join(lines)

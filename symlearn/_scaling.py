@@ -126,10 +126,13 @@ class RepStandardizer:
         }
 
     @classmethod
-    def from_config(cls, config, path="scaler"):
-        """The fitted scaler a :meth:`to_config` description holds, every field checked."""
+    def from_config(cls, config, path="scaler", reader=None):
+        """The fitted scaler a :meth:`to_config` description holds, every field checked.
+
+        ``reader`` decodes the arrays of a model file (see :mod:`symlearn._config`).
+        """
         keys = ("rep", "shared_scalars", "offset", "scale", "centroid", "point_scale")
-        fields = Fields(config, path, required=keys)
+        fields = Fields(config, path, required=keys, reader=reader)
         rep = fields.rep("rep")
         scaler = cls(rep, fields.optional("shared_scalars", fields.integer, 1, rep.size))
         scaler.offset_ = fields.array("offset", (rep.size,))

@@ -20,7 +20,8 @@ class FittedState:
     net : SymmetryNet
         The trained skorch net (``net_``).
     reference : torch.nn.Module
-        The backbone at the end of the warm-up, before any augmentation.
+        The reference backbone: trained plainly to its best held-out epoch,
+        before any augmentation.
     analysis : SymmetryAnalysis
     """
 
@@ -41,6 +42,7 @@ class FittedState:
             "symmetry_tolerance_": space.tolerance,
             "generator_space_": space.basis,
             "net_": self.net,
+            "n_epochs_": len(self.net.history),
             **self.task.attributes(),
             **self.analysis.attributes(),
             "_state": self,
@@ -64,9 +66,16 @@ FITTED_ATTRIBUTES = (
     "generator_space_",
     "net_",
     "symmetry_spectrum_",
+    "symmetry_floor_",
     "symmetry_directions_",
+    "symmetry_verdict_",
+    "symmetry_verdict_reason_",
+    "reference_score_",
+    "n_epochs_",
     "discovered_generators_",
+    "generator_accepted_",
     "generator_errors_",
+    "generator_error_intervals_",
     "generator_strengths_",
     "structure_constants_",
     "closure_error_",

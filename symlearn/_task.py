@@ -140,11 +140,12 @@ class RegressionTask:
         }
 
     @classmethod
-    def from_config(cls, config, input_rep, path="task"):
+    def from_config(cls, config, input_rep, path="task", reader=None):
         """The task a :meth:`to_config` description holds, checked against ``input_rep``."""
-        fields = Fields(config, path, required=("kind", "output_rep", "y_ndim", "scaler"))
+        keys = ("kind", "output_rep", "y_ndim", "scaler")
+        fields = Fields(config, path, required=keys, reader=reader)
         fields.string("kind", choices={"regression"})
-        scaler = RepStandardizer.from_config(fields.raw("scaler"), fields.where("scaler"))
+        scaler = RepStandardizer.from_config(fields.raw("scaler"), fields.where("scaler"), reader)
         output_rep = fields.optional("output_rep", fields.rep)
         try:
             resolve_output_rep(output_rep, scaler.rep.size, input_rep)
@@ -209,11 +210,19 @@ class ClassificationTask:
         return {"kind": "classification", "classes": self.classes}
 
     @classmethod
-    def from_config(cls, config, input_rep, path="task"):
-        """The task a :meth:`to_config` description holds."""
-        fields = Fields(config, path, required=("kind", "classes"))
+    def from_config(cls, config, input_rep, path="task", reader=None):
+        """The task a :meth:`to_config` description holds: 2 or more sorted, distinct classes."""
+        fields = Fields(config, path, required=("kind", "classes"), reader=reader)
         fields.string("kind", choices={"classification"})
         classes = fields.array("classes", (None,), kinds="biufUO")
         if not 2 <= len(classes) <= MAX_CLASSES:
-            raise fields.error("classes", f"must name 2 to {MAX_CLASSES} classes; got {len(classes)}.")
+            raise fields.error(
+                "classes", f"must name 2 to {MAX_CLASSES} classes; got {len(classes)}."
+            )
+        try:
+            ordered = np.array_equal(np.unique(classes), classes)
+        except TypeError:  # an object array mixing strings and numbers
+            ordered = False
+        if not ordered:
+            raise fields.error("classes", "must be distinct and sorted, as fit leaves them.")
         return cls(classes)

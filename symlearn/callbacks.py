@@ -11,14 +11,14 @@ __all__ = ["CandidateWeighting", "CollapseCheck", "EpochProgressBar"]
 
 
 class CandidateWeighting(Callback):
-    """Weight each candidate symmetry by how exact the warmed-up model finds it.
+    """Weight each candidate symmetry by how exact the reference model finds it.
 
-    At the end of the warm-up (the first epoch in which the candidate
-    regularizers are on), the model has been pushed towards no candidate,
-    so it rates them without bias. ``measure`` gives each candidate an error
-    ``e_j`` on up to ``max_rows`` training rows, and the weights become (Kim
-    et al., ICML 2023: a candidate whose error is far from the best is
-    down-weighted)::
+    When the candidate regularizers are switched on (at the start of the
+    training phase after the reference model has converged), the model has
+    been pushed towards no candidate, so it rates them without bias.
+    ``measure`` gives each candidate an error ``e_j`` on up to ``max_rows``
+    training rows, and the weights become (Kim et al., ICML 2023: a
+    candidate whose error is far from the best is down-weighted)::
 
         lambda_j = ((min_k e_k + floor) / (e_j + floor)) ** power
 
@@ -60,11 +60,31 @@ class CandidateWeighting(Callback):
         self.every_epoch = every_epoch
         self.max_rows = max_rows
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
+    def rate_reference(self, net, X):
+        """Rate the candidates now, on the net's current (reference) model.
+
+        The estimators call this when the reference phase ends, before the
+        symmetric phase swaps in a fresh backbone; that phase's training then
+        keeps these weights instead of rating the untrained backbone.
+        """
         self.X_ = X[: self.max_rows]
         self.rated_ = False
+        self._rate(net)
+        self.pinned_ = self.rated_
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        if getattr(self, "pinned_", False):
+            self.pinned_ = False  # one phase only: a later fit rates afresh
+            return
+        self.X_ = X[: self.max_rows]
+        self.rated_ = False
+        self._rate(net)
 
     def on_epoch_end(self, net, **kwargs):
+        if self.every_epoch:
+            self._rate(net)
+
+    def _rate(self, net):
         candidates = net.module_.augmentation
         if not bool(candidates.enabled) or (self.rated_ and not self.every_epoch):
             return
@@ -82,28 +102,26 @@ class CollapseCheck(Callback):
 
     A constant function is invariant under every transformation, so a
     symmetry penalty that outweighs the task can be satisfied by a model
-    that stops looking at its inputs; the augmentation then "discovers"
-    whatever it reaches along. This callback measures the spread of the
-    backbone's outputs, ``mean D(f(x), f(x'))`` over pairs of rows (``D``
-    the estimator's discrepancy: squared error of regression outputs, total
-    variation of class probabilities), once at the end of the warm-up
-    (before any augmentation) and after every later epoch, and records the
-    ratio in the history as ``output_spread``. Training ends with
+    that stops looking at its inputs. This callback measures the spread of
+    the backbone's outputs, ``mean D(f(x), f(x'))`` over pairs of rows
+    (``D`` the estimator's discrepancy: squared error of regression outputs,
+    total variation of class probabilities), once for the reference model
+    (the model before any augmentation: pinned with :meth:`pin_reference`,
+    or the model as a phase with the symmetry switched on begins) and after
+    every epoch of that phase, and records the ratio
+    in the history as ``output_spread``. Training ends with
     :class:`~symlearn.exceptions.PredictionsCollapsedError` if the final
     model's ratio is below ``min_ratio`` *and* its task loss on the rows is
-    higher than the warmed-up model's.
+    higher than the reference model's. A phase without the symmetry (the
+    reference phase) is not judged.
 
     The second condition tells a penalty that crushed a real signal from a
     target with no signal to find: on pure noise the constant is the best
-    prediction, and shrinking an overfitted warm-up model towards it lowers
+    prediction, and shrinking an overfitted reference model towards it lowers
     the held-out loss. Only the final model is judged, because a strong
     penalty can squeeze the outputs for several epochs after the
-    augmentation switches on before they recover. Measured with the default
-    60 epochs (seeds 0-1; rotation, pairwise-distance and asymmetric
-    regression, rings): healthy fits end at ratios 0.92-1.12 (their lowest
-    epoch 0.74), fits that collapse (``symmetry_weight`` 100 to 1e4) at
-    0.000-0.023. A reference spread of (nearly) zero, a fit stopped before
-    the warm-up ended, or fewer than ``min_rows`` rows (too few to compare two
+    augmentation switches on before they recover. A reference spread of
+    (nearly) zero, or fewer than ``min_rows`` rows (too few to compare two
     models' losses: scikit-learn's checks fit 11 rows, 2 held out) is not
     judged.
 
@@ -111,8 +129,6 @@ class CollapseCheck(Callback):
     ----------
     discrepancy : callable
         ``discrepancy(a, b)``, the per-row change between two output batches.
-    reference_epoch : int
-        The epoch whose model is the reference (the last warm-up epoch).
     X_check, y_check : array-like, default=None
         Rows (in the model's coordinates) and targets the spread and loss are
         measured on: the estimators pass their held-out rows. ``None``: the
@@ -128,7 +144,6 @@ class CollapseCheck(Callback):
     def __init__(
         self,
         discrepancy,
-        reference_epoch,
         X_check=None,
         y_check=None,
         min_ratio=0.1,
@@ -136,7 +151,6 @@ class CollapseCheck(Callback):
         max_rows=1000,
     ):
         self.discrepancy = discrepancy
-        self.reference_epoch = reference_epoch
         self.X_check = X_check
         self.y_check = y_check
         self.min_ratio = min_ratio
@@ -146,8 +160,25 @@ class CollapseCheck(Callback):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         if self.X_check is not None:
             X, y = self.X_check, self.y_check
-        self.X_, self.y_ = torch.as_tensor(X[: self.max_rows]), torch.as_tensor(y[: self.max_rows])
-        self.reference_ = None
+        self.X_, self.y_ = (
+            torch.as_tensor(X[: self.max_rows]),
+            torch.as_tensor(y[: self.max_rows]),
+        )
+        # The reference: the model pinned before this phase replaced it (the
+        # estimators train the symmetric phase on a fresh backbone), else the
+        # model as this phase begins, if the symmetry is on.
+        pinned, self.pinned_ = getattr(self, "pinned_", None), None
+        self.reference_ = pinned
+        if pinned is None and net.module_.augmentation.n_generators:
+            self.reference_ = self._measure(net)
+
+    def pin_reference(self, net):
+        """Measure the current model as the reference of the next training phase.
+
+        Call it after a phase has trained (on that phase's rows) and before
+        the model is replaced.
+        """
+        self.pinned_ = self._measure(net)
 
     def _measure(self, net):
         """Spread of the outputs over pairs of rows, and their task loss."""
@@ -170,10 +201,7 @@ class CollapseCheck(Callback):
         return self.reference_[0] > 1e-6
 
     def on_epoch_end(self, net, **kwargs):
-        epoch = len(net.history)
-        if epoch == self.reference_epoch:
-            self.reference_ = self._measure(net)
-        elif epoch > self.reference_epoch and self._judged():
+        if self._judged():
             net.history.record("output_spread", self._measure(net)[0] / self.reference_[0])
 
     def on_train_end(self, net, **kwargs):
@@ -187,7 +215,7 @@ class CollapseCheck(Callback):
             return
         raise PredictionsCollapsedError(
             f"The model's predictions collapsed towards a constant: their spread fell to "
-            f"{ratio:.1%} of the spread after the warm-up (limit {self.min_ratio:.0%}), and "
+            f"{ratio:.1%} of the reference model's spread (limit {self.min_ratio:.0%}), and "
             f"the task loss on held-out rows rose from {self.reference_[1]:.4g} to "
             f"{loss:.4g}. A constant model is invariant under every transformation, so the "
             f"symmetry found would be meaningless. The symmetry penalty outweighs the task: "
@@ -197,14 +225,14 @@ class CollapseCheck(Callback):
 
 
 class EpochProgressBar(Callback):
-    """One progress bar over epochs, showing the loss and the learned reach.
+    """One progress bar over the epochs of each training phase, showing the losses.
 
     skorch's own ``ProgressBar`` draws one bar per epoch over batches; for the
     short epochs of tabular data a single bar over the whole fit reads better.
 
     Parameters
     ----------
-    keys : tuple of str, default=("train_loss", "reach")
+    keys : tuple of str, default=("train_loss", "valid_loss")
         History entries shown after the bar, when present.
     **tqdm_kwargs
         Passed to ``tqdm`` (e.g. ``file=sys.stdout``, ``disable=True``).
@@ -215,7 +243,7 @@ class EpochProgressBar(Callback):
     >>> est = SymmetryDiscoveringRegressor(callbacks=[EpochProgressBar()])
     """
 
-    def __init__(self, keys=("train_loss", "reach"), **tqdm_kwargs):
+    def __init__(self, keys=("train_loss", "valid_loss"), **tqdm_kwargs):
         self.keys = keys
         self.tqdm_kwargs = tqdm_kwargs
 

@@ -8,18 +8,20 @@ from symlearn.callbacks import EpochProgressBar
 from symlearn.datasets import make_rotation_invariant_regression
 
 
-def test_progress_bar_counts_epochs_and_shows_the_reach():
+def test_progress_bar_counts_the_epochs_of_each_phase_and_shows_the_losses():
     X, y, _ = make_rotation_invariant_regression(100, random_state=0)
     stream = io.StringIO()
-    SymmetryDiscoveringRegressor(
+    est = SymmetryDiscoveringRegressor(
         max_epochs=4, random_state=0, callbacks=[EpochProgressBar(file=stream)]
     ).fit(X, y)
     text = stream.getvalue()
-    assert "4/4" in text and "reach=" in text and "discovering symmetry" in text
+    assert "4/4" in text and "valid_loss=" in text and "discovering symmetry" in text
+    # One bar per training phase: the reference, then the symmetric phase.
+    assert est.n_epochs_ == 8 and text.count("discovering symmetry") >= 2
 
 
 @pytest.mark.parametrize("every_epoch", [False, True])
-def test_candidate_weighting_rates_the_warmed_up_model(every_epoch):
+def test_candidate_weighting_rates_the_reference_model(every_epoch):
     from types import SimpleNamespace
 
     from skorch.history import History
@@ -34,12 +36,14 @@ def test_candidate_weighting_rates_the_warmed_up_model(every_epoch):
     callback = CandidateWeighting(
         lambda module, X: errors.pop(0), power=2.0, floor=0.1, every_epoch=every_epoch
     )
-    callback.on_train_begin(net, X=np.zeros((5, 2)))
     net.history.new_epoch()
+    callback.on_train_begin(net, X=np.zeros((5, 2)))
     callback.on_epoch_end(net)
-    assert "candidate_weights" not in net.history[-1]  # off during the warm-up
-    candidates.enable()  # the end of the warm-up
-    callback.on_epoch_end(net)
+    assert "candidate_weights" not in net.history[-1]  # off while the reference trains
+    candidates.enable()  # the reference has converged: rated on it, before the next phase
+    callback.rate_reference(net, np.zeros((5, 2)))
+    # The next phase starts on a fresh backbone: it keeps the reference's rating.
+    callback.on_train_begin(net, X=np.zeros((5, 2)))
     first = ((0.1 + 0.1) / (np.array([0.1, 0.3, 0.9]) + 0.1)) ** 2
     np.testing.assert_allclose(candidates.weights.numpy(), first, rtol=1e-6)
     np.testing.assert_allclose(net.history[-1, "candidate_errors"], [0.1, 0.3, 0.9])
@@ -55,9 +59,14 @@ def test_candidate_weighting_rates_the_warmed_up_model(every_epoch):
 
 
 @pytest.mark.parametrize("dataset", ["rotation", "pairwise", "rings"])
-def test_a_fit_whose_predictions_collapse_stops_with_an_error_naming_the_penalty(dataset):
+def test_a_fit_whose_predictions_collapse_stops_with_an_error_naming_the_penalty(
+    dataset,
+):
     from symlearn import PredictionsCollapsedError, SymmetryDiscoveringClassifier
-    from symlearn.datasets import make_pairwise_distance_regression, make_ring_classification
+    from symlearn.datasets import (
+        make_pairwise_distance_regression,
+        make_ring_classification,
+    )
     from symlearn.reps import Vectors
 
     Estimator, options = SymmetryDiscoveringRegressor, {}
@@ -74,28 +83,46 @@ def test_a_fit_whose_predictions_collapse_stops_with_an_error_naming_the_penalty
         collapsing.fit(X, y)
     assert not hasattr(collapsing, "net_")  # no half-fitted estimator is left behind
 
-    # The same data with the default penalty keeps its predictions' spread.
+    # The same data with the default weight keeps its predictions' spread; the
+    # spread is recorded in every epoch of the symmetric phase, and only there.
     healthy = Estimator(max_epochs=30, random_state=0, **options).fit(X, y)
+    assert healthy.symmetry_verdict_ == "symmetric"
     spread = [row["output_spread"] for row in healthy.net_.history if "output_spread" in row]
-    assert len(spread) == 30 - healthy._warmup_epochs()
+    assert len(spread) == healthy.n_epochs_ - 30
     assert spread[-1] > 0.7
 
 
 def test_the_collapse_check_can_be_switched_off_for_nearly_constant_targets():
     X, y, _ = make_rotation_invariant_regression(300, random_state=0)
+    # A radial target made invariant under scaling too is a constant: with
+    # the check this fit stops with PredictionsCollapsedError (test_state).
     est = SymmetryDiscoveringRegressor(
-        symmetry_weight=1e4, max_epochs=30, random_state=0, callbacks__collapse_check=None
+        symmetry_weight=1e5,
+        candidate_generators=["scaling"],
+        max_epochs=30,
+        random_state=0,
+        callbacks__collapse_check=None,
     ).fit(X, y)
     assert all("output_spread" not in row for row in est.net_.history)
-    assert est.score(X, y) < 0.3  # it did collapse: the check was right to object
+    # Without the check the collapsed model is still caught, later: the
+    # confirmation on held-out rows keeps the reference model.
+    assert est.symmetry_verdict_ == "inconclusive"
+    assert "The reference model is kept" in est.symmetry_verdict_reason_
+    assert est.score(X, y) > 0.8
 
 
 def test_a_model_that_shrinks_towards_the_mean_of_a_noise_target_is_not_an_error():
     # y carries no information about X: the constant is the best prediction,
-    # so squeezing an overfitted warm-up model lowers the held-out loss.
+    # so squeezing an overfitted reference model lowers the held-out loss. (A
+    # candidate is trained with whatever the verdict says.)
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((300, 2)), rng.standard_normal(300)
-    est = SymmetryDiscoveringRegressor(symmetry_weight=1e4, max_epochs=30, random_state=0)
+    est = SymmetryDiscoveringRegressor(
+        symmetry_weight=1e4,
+        candidate_generators=["rotations"],
+        max_epochs=30,
+        random_state=0,
+    )
     est.fit(X, y)
     spread = [row["output_spread"] for row in est.net_.history if "output_spread" in row]
     assert spread[-1] < 0.1  # it did shrink as far as the collapsing fits do

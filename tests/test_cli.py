@@ -21,6 +21,7 @@ def test_other_datasets_and_bad_arguments(capsys):
         main(["--dataset", "nope"])
 
 
+@pytest.mark.slow  # a converged CNN, about 50 s; examples/rotated_digits.py runs by default
 def test_digits_dataset_finds_the_rotation_of_the_image_plane(capsys):
     assert main(["--dataset", "digits", "--no-progress"]) == 0
     out = capsys.readouterr().out

@@ -22,9 +22,14 @@ TASKS = {
     "so(4)": (make_inner_product_regression, Vectors(2, 4), 6),
     "so(1,3)": (make_lorentz_invariant_regression, Vectors(3, 4), 6),
 }
+# Converged default fits of 1,000 rows take 30-90 s each on 2 cores: so(2)
+# runs by default, the others with `pytest -m slow`.
+SLOW = pytest.mark.slow
 
 
-@pytest.mark.parametrize("name", TASKS)
+@pytest.mark.parametrize(
+    "name", [name if name == "so(2)" else pytest.param(name, marks=SLOW) for name in TASKS]
+)
 def test_auto_finds_dimension_span_and_name(name):
     make, rep, dimension = TASKS[name]
     X, y, truth = make(1000, random_state=0)
@@ -51,12 +56,15 @@ def test_auto_finds_no_symmetry_where_there_is_none():
     assert est.n_generators_ == 0
     assert est.discovered_generators_.shape == (0, 2, 2)
     assert est.algebra_.name == "trivial"
-    assert est.symmetry_spectrum_[0] > 1.5 * est.symmetry_tolerance_
-    assert "No continuous symmetry" in est.describe_symmetry()
+    # The most exact direction is clearly outside the reference model's own
+    # noise floor (the verdict accepts at error / floor <= 3).
+    assert est.symmetry_spectrum_[0] > 3 * est.symmetry_floor_[0]
+    assert "Verdict: none" in est.describe_symmetry()
     assert est.generator_errors(X).shape == (0,)  # nothing found: nothing to rate
     assert est.score(X, y) > 0.95
 
 
+@SLOW
 def test_broken_directions_are_graded_by_the_size_of_the_breaking():
     exact = rotation_generator(3, 0, 1)  # rotation about z
     broken = np.stack([rotation_generator(3, 1, 2), rotation_generator(3, 0, 2)])

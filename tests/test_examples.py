@@ -31,7 +31,7 @@ def test_discover_rotations_example(name):
 
 def test_model_selection_example():
     out = _run("model_selection.py")
-    assert "best parameters: {'clf__symmetry_weight':" in out
+    assert "best parameters: {'clf__augment':" in out
     match = re.search(r"accuracy ([\d.]+), symmetry score ([\d.]+)", out)
     assert match, out
     accuracy, symmetry = float(match.group(1)), float(match.group(2))
@@ -60,7 +60,7 @@ def test_equivariant_orbits_example():
 
 def test_rotated_digits_example(tmp_path):
     out = _run("rotated_digits.py", cwd=tmp_path)
-    assert "Symmetry: so(2)" in out and "rotation 100%" in out
+    assert "Symmetry: so(2)" in out and re.search(r"rotation (9\d|100)%", out), out
     similarity = float(re.search(r"similarity of L0 to the rotation: ([\d.]+)", out).group(1))
     plain, symlearn = (
         float(re.search(rf"{name}: test accuracy ([\d.]+)", out).group(1))

@@ -24,9 +24,16 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 import symlearn
-from symlearn import ModelFileError, SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
+from symlearn import (
+    ModelFileError,
+    SymmetryDiscoveringClassifier,
+    SymmetryDiscoveringRegressor,
+)
 from symlearn._persistence import _checksum
-from symlearn.datasets import make_inertia_tensor_regression, make_rotation_invariant_regression
+from symlearn.datasets import (
+    make_inertia_tensor_regression,
+    make_rotation_invariant_regression,
+)
 from symlearn.reps import Scalars, Tensor, Vectors
 
 # -- watching what load does -----------------------------------------------------------
@@ -104,7 +111,11 @@ def _write(path, envelope, header, tensors):
     """
     text = header if isinstance(header, str) else json.dumps(header, sort_keys=True)
     outer = json.dumps({**envelope, "sha256": _checksum(text, tensors)}, sort_keys=True)
-    save_file(tensors, str(path), metadata={"symlearn": outer[:-1] + ', "header": ' + text + "}"})
+    save_file(
+        tensors,
+        str(path),
+        metadata={"symlearn": outer[:-1] + ', "header": ' + text + "}"},
+    )
 
 
 def _craft(source, target, edit_header=None, edit_tensors=None, envelope=None):
@@ -135,7 +146,11 @@ def saved(tmp_path_factory):
     labels = np.array(["inside", "outside"])[(np.linalg.norm(X, axis=1) > 1).astype(int)]
     classifier = SymmetryDiscoveringClassifier(max_epochs=3, random_state=0).fit(X, labels)
     paths = {}
-    for name, estimator in [("regressor", regressor), ("candidates", candidates), ("classifier", classifier)]:
+    for name, estimator in [
+        ("regressor", regressor),
+        ("candidates", candidates),
+        ("classifier", classifier),
+    ]:
         paths[name] = folder / f"{name}.safetensors"
         symlearn.save(estimator, paths[name])
     # Load each once: what a first load imports is imported before the hook records.
@@ -207,24 +222,51 @@ HOSTILE_HEADERS = {
     "popen callback": (
         _both(
             _set("params.callbacks__epoch_timer", {"__class__": POPEN}),
-            _set("params.callbacks__epoch_timer__args", {"__list__": ["sh", "-c", "touch pwned"]}),
+            _set(
+                "params.callbacks__epoch_timer__args",
+                {"__list__": ["sh", "-c", "touch pwned"]},
+            ),
         ),
         "params.callbacks__epoch_timer",
     ),
-    "torch.hub.load optimizer": (_set("params.optimizer", {"__class__": "torch.hub.load"}), "params.optimizer"),
+    "torch.hub.load optimizer": (
+        _set("params.optimizer", {"__class__": "torch.hub.load"}),
+        "params.optimizer",
+    ),
     "file-truncating callback": (
         _both(
-            _set("params.callbacks__print_log", {"__class__": "torch.serialization._open_file"}),
+            _set(
+                "params.callbacks__print_log",
+                {"__class__": "torch.serialization._open_file"},
+            ),
             _set("params.callbacks__print_log__mode", "w"),
         ),
         "params.callbacks__print_log",
     ),
-    "cli module on import": (_set("params.module", {"__class__": "symlearn.__main__.main"}), "params.module"),
-    "os.system activation": (_set("params.module__activation", {"__class__": "os.system"}), "params.module__activation"),
-    "eval activation": (_set("params.module__activation", {"__class__": "builtins.eval"}), "params.module__activation"),
-    "torch class outside the registry": (_set("params.module", {"__class__": "torch.nn.Linear"}), "params.module"),
-    "registry name in the wrong role": (_set("params.optimizer", {"__class__": "symlearn.nn.MLP"}), "params.optimizer"),
-    "class in a plain parameter": (_set("params.lr", {"__class__": "torch.optim.Adam"}), "params.lr"),
+    "cli module on import": (
+        _set("params.module", {"__class__": "symlearn.__main__.main"}),
+        "params.module",
+    ),
+    "os.system activation": (
+        _set("params.module__activation", {"__class__": "os.system"}),
+        "params.module__activation",
+    ),
+    "eval activation": (
+        _set("params.module__activation", {"__class__": "builtins.eval"}),
+        "params.module__activation",
+    ),
+    "torch class outside the registry": (
+        _set("params.module", {"__class__": "torch.nn.Linear"}),
+        "params.module",
+    ),
+    "registry name in the wrong role": (
+        _set("params.optimizer", {"__class__": "symlearn.nn.MLP"}),
+        "params.optimizer",
+    ),
+    "class in a plain parameter": (
+        _set("params.lr", {"__class__": "torch.optim.Adam"}),
+        "params.lr",
+    ),
     "class inside a list": (
         _set("params.module__hidden_sizes", {"__tuple__": [{"__class__": "os.system"}]}),
         "params.module__hidden_sizes",
@@ -232,55 +274,178 @@ HOSTILE_HEADERS = {
     "unknown tag": (_set("params.module", {"__pickle__": "gASV"}), "params.module"),
     # Method overwrites and fitted attributes outside the schema.
     "method overwrite": (
-        _set("state._build_backbone", {"__class__": "torch.fx.graph_module._method_from_src"}),
+        _set(
+            "state._build_backbone",
+            {"__class__": "torch.fx.graph_module._method_from_src"},
+        ),
         "state",
     ),
     "predict overwrite": (_set("state.predict", "torch.hub.load"), "state"),
-    "__class__ overwrite": (_set("state.__class__", {"__class__": "torch.nn.Module"}), "state"),
-    "format-1 fitted block": (_set("fitted", {"_build_backbone": {"__class__": POPEN}}), "header"),
+    "__class__ overwrite": (
+        _set("state.__class__", {"__class__": "torch.nn.Module"}),
+        "state",
+    ),
+    "format-1 fitted block": (
+        _set("fitted", {"_build_backbone": {"__class__": POPEN}}),
+        "header",
+    ),
     "estimator from __main__": (_set("estimator", "symlearn.__main__"), "estimator"),
     "unknown parameter": (_set("params.__class__", "x"), "params.__class__"),
     # Oversized declarations.
     "huge declared backbone": (
-        _set("params.module__hidden_sizes", {"__tuple__": [20000, 20000]}),
+        _set("params.module__hidden_sizes", {"__tuple__": [20000, 20000, 20000]}),
         "module.backbone",
     ),
     "huge string dtype": (
-        _set("state.feature_names_in", {"__strings__": ["a", "b"], "dtype": "<U250000000"}),
+        _set(
+            "state.feature_names_in",
+            {"__strings__": ["a", "b"], "dtype": "<U250000000"},
+        ),
         "state.feature_names_in",
     ),
     "oversized group name": (_set("params.group", "S" * 200_000), "params.group"),
-    "oversized list": (_set("params.module__hidden_sizes", {"__list__": [4] * 5000}), "params.module__hidden_sizes"),
-    "oversized feature count": (_set("state.n_features_in", 10**12), "state.n_features_in"),
+    "oversized list": (
+        _set("params.module__hidden_sizes", {"__list__": [4] * 5000}),
+        "params.module__hidden_sizes",
+    ),
+    "oversized feature count": (
+        _set("state.n_features_in", 10**12),
+        "state.n_features_in",
+    ),
     "oversized tensor order": (
         _set("state.space.scaler.rep", {"type": "Tensor", "dim": 3, "order": 10**6}),
         "state.space.scaler.rep",
     ),
-    "too many worker processes": (_set("params.iterator_valid__num_workers", 1000), "params.iterator_valid__num_workers"),
+    # Many small string arrays, each allowed alone: refused by the schema
+    # before any is decoded, and within one budget for the whole file.
+    "string bombs in the state": (
+        _set("state.junk", [{"__strings__": ["a"], "dtype": "<U450000"}] * 1000),
+        "state",
+    ),
+    "string bombs in a field": (
+        _set("state.space.n_items", [{"__strings__": ["a"], "dtype": "<U450000"}] * 1000),
+        "state.space.n_items",
+    ),
+    "too many worker processes": (
+        _set("params.iterator_train__num_workers", 1000),
+        "params.iterator_train__num_workers",
+    ),
     "data-loader option outside the list": (
         _set("params.iterator_valid__collate_fn", "os.system"),
         "params.iterator_valid__collate_fn",
     ),
-    "callback replaced by a value": (_set("params.callbacks__collapse_check", "x"), "params.callbacks__collapse_check"),
+    "callback replaced by a value": (
+        _set("params.callbacks__collapse_check", "x"),
+        "params.callbacks__collapse_check",
+    ),
     # Wrong types, missing and extra keys.
     "params as a list": (_set("params", []), "params"),
     "state as a list": (_set("state.space", []), "state.space"),
     "missing state": (_delete("state"), "header"),
     "missing parameter": (_delete("params.max_epochs"), "params"),
-    "missing scaler field": (_delete("state.space.scaler.offset"), "state.space.scaler"),
+    "missing scaler field": (
+        _delete("state.space.scaler.offset"),
+        "state.space.scaler",
+    ),
     "max_epochs as text": (_set("params.max_epochs", "abc"), "params"),
-    "n_features_in as text": (_set("state.n_features_in", "two"), "state.n_features_in"),
-    "negative infinite weight": (_set("params.symmetry_weight", float("-inf")), "params"),
+    "n_features_in as text": (
+        _set("state.n_features_in", "two"),
+        "state.n_features_in",
+    ),
+    "negative infinite weight": (
+        _set("params.symmetry_weight", float("-inf")),
+        "params",
+    ),
     "NaN learning rate": (_set("params.lr", float("nan")), "params"),
-    "score above one": (_set("state.analysis.symmetry_score", 3.0), "state.analysis.symmetry_score"),
-    "negative tolerance": (_set("state.space.tolerance", -1.0), "state.space.tolerance"),
+    "score above one": (
+        _set("state.analysis.symmetry_score", 3.0),
+        "state.analysis.symmetry_score",
+    ),
+    "negative tolerance": (
+        _set("state.space.tolerance", -1.0),
+        "state.space.tolerance",
+    ),
     "unknown representation": (
         _set("state.space.scaler.rep", {"type": "Popen", "args": ["sh"]}),
         "state.space.scaler.rep",
     ),
     "wrong task kind": (_set("state.task.kind", "classification"), "state.task"),
-    "algebra dimension that lies": (_set("state.analysis.algebra.dimension", 3), "state.analysis.algebra"),
-    "missing tensor": (_set("state.space.basis", {"__tensor__": "state.nowhere"}), "state.space.basis"),
+    "algebra dimension that lies": (
+        _set("state.analysis.algebra.dimension", 3),
+        "state.analysis.algebra",
+    ),
+    "missing tensor": (
+        _set("state.space.basis", {"__tensor__": "state.nowhere"}),
+        "state.space.basis",
+    ),
+    # Found by an independent attack on this loader.
+    "integer beyond float's range in a parameter": (
+        _set("params.lr", 10**400),
+        "params",
+    ),
+    "integer beyond float's range in the state": (
+        _set("state.space.tolerance", 10**400),
+        "state.space.tolerance",
+    ),
+    "huge epoch count": (_set("params.max_epochs", 10**400), "params"),
+    "parameter groups that are not a list": (
+        _set("params.optimizer__param_groups", None),
+        "params.optimizer__param_groups",
+    ),
+    "unnamed tag smuggled in a dict": (
+        _set("params.module", {"__dict__": {"__unsaved__": "a", "b": 1}}),
+        "params.module",
+    ),
+    "user class named by a number": (
+        _set("params.module", {"__dict__": {"__user_class__": 5}}),
+        "params.module",
+    ),
+    "user class with a name that is not one": (
+        _set("params.module", {"__user_class__": "x; rm -rf /"}),
+        "params.module",
+    ),
+    "device whose name imports a backend": (
+        _set("params.device", "hpu"),
+        "params.device",
+    ),
+    "meta device": (_set("params.device", "meta"), "params.device"),
+    "prediction rows shuffled": (
+        _set("params.iterator_valid__shuffle", True),
+        "params.iterator_valid__shuffle",
+    ),
+    "prediction worker processes": (
+        _set("params.iterator_valid__num_workers", 4),
+        "params.iterator_valid__num_workers",
+    ),
+    "symmetrization draws beyond reason": (
+        _set("params.n_group_samples_test", 10**7),
+        "params",
+    ),
+    "test-time views beyond reason": (
+        _set("params.test_time_augmentation", 10**12),
+        "params",
+    ),
+    "bool as a count": (_set("params.n_generators", True), "params"),
+    "callback that does not exist": (
+        _set("params.callbacks__x__y", 1),
+        "params.callbacks__x__y",
+    ),
+    "generator space that is not one": (
+        _set("params.generator_space", "nonsense"),
+        "params",
+    ),
+    "lone surrogate": (
+        _set("state.analysis.algebra.name", "\ud800"),
+        "state.analysis.algebra.name",
+    ),
+    "feature names that are numbers": (
+        _set("state.feature_names_in", {"__strings__": [1, 2.5], "dtype": "|O"}),
+        "state.feature_names_in",
+    ),
+    "string array wider than the header justifies": (
+        _set("state.feature_names_in", {"__strings__": ["a", "b"], "dtype": "<U999999"}),
+        "state.feature_names_in",
+    ),
     "tensor named twice": (
         _set("state.space.model_basis", {"__tensor__": "state.space.basis"}),
         "state.space.model_basis",
@@ -304,19 +469,47 @@ def _retype(name, dtype):
 
 
 HOSTILE_TENSORS = {
-    "integer weight": (_retype("module.backbone.0.weight", torch.int64), "module.backbone.0.weight"),
-    "bfloat16 weight": (_retype("module.backbone.0.weight", torch.bfloat16), "tensor module.backbone.0.weight"),
-    "float32 state array": (_retype("state.space.basis", torch.float32), "state.space.basis"),
+    "integer weight": (
+        _retype("module.backbone.0.weight", torch.int64),
+        "module.backbone.0.weight",
+    ),
+    "bfloat16 weight": (
+        _retype("module.backbone.0.weight", torch.bfloat16),
+        "tensor module.backbone.0.weight",
+    ),
+    "float32 state array": (
+        _retype("state.space.basis", torch.float32),
+        "state.space.basis",
+    ),
     "NaN in the scaler": (
-        lambda t: t.__setitem__("state.space.scaler.offset", torch.full_like(t["state.space.scaler.offset"], torch.nan)),
+        lambda t: t.__setitem__(
+            "state.space.scaler.offset",
+            torch.full_like(t["state.space.scaler.offset"], torch.nan),
+        ),
         "state.space.scaler.offset",
     ),
     "zero scale": (
-        lambda t: t.__setitem__("state.space.scaler.scale", torch.zeros_like(t["state.space.scaler.scale"])),
+        lambda t: t.__setitem__(
+            "state.space.scaler.scale", torch.zeros_like(t["state.space.scaler.scale"])
+        ),
         "state.space.scaler.scale",
     ),
-    "extra undescribed tensor": (lambda t: t.__setitem__("payload", torch.zeros(3)), "tensors"),
-    "extra module tensor": (lambda t: t.__setitem__("module.backbone.9.weight", torch.zeros(3)), "module"),
+    "extra undescribed tensor": (
+        lambda t: t.__setitem__("payload", torch.zeros(3)),
+        "tensors",
+    ),
+    "extra module tensor": (
+        lambda t: t.__setitem__("module.backbone.9.weight", torch.zeros(3)),
+        "module",
+    ),
+    "NaN weight": (
+        lambda t: t["module.backbone.0.weight"].__setitem__((0, 0), torch.nan),
+        "module.backbone.0.weight",
+    ),
+    "infinite reference bias": (
+        lambda t: t["reference.0.bias"].__setitem__(0, torch.inf),
+        "reference.0.bias",
+    ),
     "wrong weight shape": (
         lambda t: t.__setitem__("reference.0.weight", torch.zeros(7, 2)),
         "reference.0.weight",
@@ -346,18 +539,46 @@ def test_json_nested_too_deep_to_parse_is_refused(saved, tmp_path):
 
 @pytest.mark.parametrize("version", [" 2 ", "2", 2.0, True, None, [2], -2, 0, 10**40, 1])
 def test_malformed_and_retired_versions_are_refused(saved, tmp_path, version):
-    path = _craft(saved["regressor"], tmp_path / "v.safetensors", envelope={"format_version": version})
+    path = _craft(
+        saved["regressor"],
+        tmp_path / "v.safetensors",
+        envelope={"format_version": version},
+    )
     _assert_refused(path, "format_version")
+
+
+def test_a_header_of_nested_empty_lists_is_refused_before_it_is_parsed(saved, tmp_path):
+    envelope, header, tensors = _read(saved["regressor"])
+    text = json.dumps(header, sort_keys=True)
+    bulky = text.replace(
+        '"versions": {', '"versions": {"x": [' + ",".join(["[[]]"] * 200_000) + "], ", 1
+    )
+    path = tmp_path / "bulky.safetensors"
+    _write(path, envelope, bulky, tensors)
+    tracemalloc.start()
+    try:
+        _assert_refused(path, "header")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 8 * path.stat().st_size + 4 * 2**20
 
 
 def test_candidates_and_classifier_fields_are_checked(saved, tmp_path):
     path = tmp_path / "c.safetensors"
-    _craft(saved["candidates"], path, edit_header=_set("state.space.candidates.reaches", [1.0]))
+    _craft(
+        saved["candidates"],
+        path,
+        edit_header=_set("state.space.candidates.reaches", [1.0]),
+    )
     _assert_refused(path, "state.space.candidates.reaches")
     _craft(
         saved["candidates"],
         path,
-        edit_header=_set("state.space.candidates.model_generators", {"__tensor__": "state.space.basis"}),
+        edit_header=_set(
+            "state.space.candidates.model_generators",
+            {"__tensor__": "state.space.basis"},
+        ),
     )
     _assert_refused(path, "state.space.candidates.model_generators")
     _craft(
@@ -366,10 +587,17 @@ def test_candidates_and_classifier_fields_are_checked(saved, tmp_path):
         edit_header=_set("state.task.classes", {"__strings__": ["only"], "dtype": "<U4"}),
     )
     _assert_refused(path, "state.task.classes")
+    for classes in (["a", 3], ["outside", "inside"], ["a", "a"]):
+        _craft(
+            saved["classifier"],
+            path,
+            edit_header=_set("state.task.classes", {"__strings__": classes, "dtype": "<U9"}),
+        )
+        _assert_refused(path, "state.task.classes")
     _craft(
         saved["classifier"],
         path,
-        edit_header=_set("state.task.classes", {"__strings__": ["a", 3], "dtype": "<U9"}),
+        edit_header=_set("state.task.classes", {"__strings__": [1, "a"], "dtype": "|O"}),
     )
     _assert_refused(path, "state.task.classes")
 
@@ -387,7 +615,14 @@ def test_a_class_of_your_own_is_named_never_imported(saved, tmp_path):
 
 def test_hostile_files_cannot_make_load_allocate_more_than_they_hold(saved, tmp_path):
     """Peak memory while refusing oversized declarations: Python's (tracemalloc) and the process's."""
-    cases = ["huge declared backbone", "huge string dtype", "oversized group name", "oversized list"]
+    cases = [
+        "huge declared backbone",
+        "huge string dtype",
+        "oversized group name",
+        "oversized list",
+        "string bombs in the state",
+        "string bombs in a field",
+    ]
     paths = []
     for case in cases:
         path = tmp_path / f"{len(paths)}.safetensors"
@@ -441,6 +676,7 @@ _JSON_LEAVES = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([10**400, -(10**400), 2**64]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=20),
     st.sampled_from(["torch.hub.load", POPEN, "os.system", "symlearn.__main__.main", "auto"]),
@@ -450,8 +686,14 @@ _JSON_VALUES = st.recursive(
     lambda children: st.one_of(
         st.lists(children, max_size=4),
         st.dictionaries(st.text(max_size=8), children, max_size=4),
-        st.builds(lambda name: {"__class__": name}, st.sampled_from(["torch.hub.load", POPEN, "torch.nn.SiLU", "symlearn.nn.MLP"])),
-        st.builds(lambda name: {"__tensor__": name}, st.sampled_from(["module.backbone.0.weight", "state.space.basis", "x"])),
+        st.builds(
+            lambda name: {"__class__": name},
+            st.sampled_from(["torch.hub.load", POPEN, "torch.nn.SiLU", "symlearn.nn.MLP"]),
+        ),
+        st.builds(
+            lambda name: {"__tensor__": name},
+            st.sampled_from(["module.backbone.0.weight", "state.space.basis", "x"]),
+        ),
         st.builds(lambda items: {"__tuple__": items}, st.lists(children, max_size=3)),
     ),
     max_leaves=8,
@@ -469,7 +711,11 @@ def _paths(node, prefix=()):
             yield from _paths(value, (*prefix, index))
 
 
-@settings(max_examples=int(os.environ.get("SYMLEARN_FUZZ_EXAMPLES", 120)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("SYMLEARN_FUZZ_EXAMPLES", 120)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_any_mutation_of_the_header_loads_or_is_refused_cleanly(saved, tmp_path, data):
     envelope, header, tensors = _read(saved["regressor"])

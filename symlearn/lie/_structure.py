@@ -259,15 +259,15 @@ class AlgebraIdentity:
         return config
 
     @classmethod
-    def from_config(cls, config, dim, path="algebra"):
+    def from_config(cls, config, dim, path="algebra", reader=None):
         """The identity a :meth:`to_config` description holds, for an algebra of ``gl(dim)``."""
-        fields = Fields(config, path, required=[f.name for f in dataclasses.fields(cls)])
+        keys = [f.name for f in dataclasses.fields(cls)]
+        fields = Fields(config, path, required=keys, reader=reader)
         signature = None
         if fields.has("signature"):
             signature = fields.items("signature", 2)
             if len(signature) != 2 or not all(
-                isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= dim
-                for n in signature
+                isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= dim for n in signature
             ):
                 raise fields.error("signature", f"must be two integers in [0, {dim}].")
         axes = fields.items("axes", dim)

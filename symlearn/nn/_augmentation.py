@@ -71,8 +71,7 @@ class LieAugmentation(nn.Module):
             raise ValueError(f"{rep!r} has no vector part for generators to act on.")
         if not 0 < initial_extent < max_extent:
             raise ValueError(
-                f"initial_extent must lie in (0, max_extent={max_extent}); "
-                f"got {initial_extent}."
+                f"initial_extent must lie in (0, max_extent={max_extent}); got {initial_extent}."
             )
         self.rep = rep
         self.max_extent = float(max_extent)
@@ -130,9 +129,7 @@ class LieAugmentation(nn.Module):
         generators = torch.as_tensor(generators, dtype=self.raw_generators.dtype)
         k = len(generators)
         if k > len(self.raw_generators):
-            raise ValueError(
-                f"{k} generators do not fit in {len(self.raw_generators)} slots."
-            )
+            raise ValueError(f"{k} generators do not fit in {len(self.raw_generators)} slots.")
         if extents is None:
             extents = torch.full((k,), self.initial_extent)
         fraction = torch.as_tensor(extents, dtype=self.extent_logits.dtype) / self.max_extent
@@ -142,6 +139,18 @@ class LieAugmentation(nn.Module):
         self.extent_logits[:k] = torch.logit(fraction).to(self.extent_logits.device)
         self.active.zero_()
         self.active[:k] = True
+
+    @torch.no_grad()
+    def fix(self, generators, extents):
+        """Switch on ``generators`` (k, d, d) at fixed ``extents``; nothing is learned after.
+
+        How the estimators use the augmentation: once a symmetry has been
+        accepted, its group is sampled as far as the data fix (a full turn for
+        a rotation), so that training covers the orbit.
+        """
+        self.set_generators(generators, extents=extents)
+        self.raw_generators.requires_grad_(False)
+        self.extent_logits.requires_grad_(False)
 
     def sample_coefficients(self, n_samples, *, generator=None):
         """Coefficients ``t ~ U[-w, w]`` per sample, shape (n_samples, k)."""

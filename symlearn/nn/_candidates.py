@@ -33,7 +33,7 @@ class CandidateSymmetries(nn.Module):
     weights : torch.Tensor of shape (n_candidates,)
         Current weights ``lambda_j`` in (0, 1].
     enabled : torch.Tensor, bool
-        Off during the warm-up; while off, a training step is a plain one.
+        Off during the reference phase; while off, a training step is a plain one.
 
     Examples
     --------
@@ -73,7 +73,7 @@ class CandidateSymmetries(nn.Module):
 
     @torch.no_grad()
     def enable(self):
-        """Switch the regularizers on (at the end of the warm-up)."""
+        """Switch the regularizers on (when the reference phase ends)."""
         self.enabled.fill_(True)
 
     def sample(self, n_samples):

@@ -17,7 +17,7 @@ class MLP(nn.Sequential):
         Number of input features.
     n_outputs : int
         Number of outputs (regression targets or classes).
-    hidden_sizes : tuple of int, default=(64, 64)
+    hidden_sizes : tuple of int, default=(256, 256, 256)
         Width of each hidden layer.
     activation : type of torch.nn.Module, default=torch.nn.SiLU
         Activation class, instantiated once per hidden layer.
@@ -29,7 +29,7 @@ class MLP(nn.Sequential):
     torch.Size([5, 2])
     """
 
-    def __init__(self, n_inputs, n_outputs, hidden_sizes=(64, 64), activation=nn.SiLU):
+    def __init__(self, n_inputs, n_outputs, hidden_sizes=(256, 256, 256), activation=nn.SiLU):
         layers, width = [], n_inputs
         for hidden in hidden_sizes:
             layers += [nn.Linear(width, hidden), activation()]

@@ -1,0 +1,91 @@
+"""The reference model's evidence, measured on hand-written models whose symmetries are known exactly."""
+
+import numpy as np
+import torch
+
+from symlearn import SymmetryDiscoveringRegressor
+from symlearn._evidence import measure_evidence, rate_directions, reference_score
+from symlearn._space import resolve_search_space
+from symlearn._task import ClassificationTask, RegressionTask
+from symlearn.lie import rotation_generator
+from symlearn.metrics import lie_algebra_similarity
+from symlearn.reps import Vectors
+
+
+class Radius(torch.nn.Module):
+    """f(x) = |x|^2 - 1 on 2-D rows (plus an optional term in x_0): rotation-invariant for a = 0."""
+
+    def __init__(self, a=0.0):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.tensor(float(a)), requires_grad=False)
+
+    def forward(self, x):
+        return (x.pow(2).sum(1, keepdim=True) - 1.0) + self.a * x[:, :1]
+
+
+def setup(n=400, seed=0):
+    """Rows in model coordinates, encoded targets, the search space gl(2) and the task."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2))
+    y = (X**2).sum(1) - 1.0
+    params = SymmetryDiscoveringRegressor().get_params(deep=False)
+    space = resolve_search_space(params, Vectors(1, 2), X)
+    task, y_model = RegressionTask.fit(y, output_rep=None, input_rep=Vectors(1, 2))
+    return space.scale(X), y_model, space, task
+
+
+def test_an_exactly_invariant_model_puts_the_rotation_first_with_a_zero_error():
+    X, _, space, task = setup()
+    # Radius acts on the model coordinates directly; its targets are its own outputs.
+    evidence = measure_evidence(Radius(), X, (X**2).sum(1) - 1.0, space, task)
+    assert evidence.errors[0] < 1e-6
+    assert (
+        lie_algebra_similarity(evidence.directions[:1], rotation_generator(2, 0, 1)[None]) > 0.999
+    )
+    # The other three directions of gl(2) (scalings and shears) are broken.
+    assert evidence.errors[1] > 0.3
+    assert np.all(np.diff(evidence.errors) >= 0)
+    assert evidence.intervals.shape == (4, 2) and np.all(
+        evidence.intervals[:, 0] <= evidence.intervals[:, 1]
+    )
+    # A perfect model has a zero floor and a perfect score.
+    assert evidence.reference_score > 0.999 and evidence.floors[0] < 1e-6
+
+
+def test_the_floor_grows_with_the_models_own_held_out_error():
+    X, _, space, task = setup()
+    clean = (X**2).sum(1) - 1.0
+    noisy = clean + 0.3 * np.random.default_rng(1).standard_normal(len(X))
+    exact = measure_evidence(Radius(), X, clean, space, task)
+    rough = measure_evidence(Radius(), X, noisy, space, task)
+    np.testing.assert_allclose(rough.errors, exact.errors, atol=1e-9)  # the model is the same
+    assert np.all(rough.floors > exact.floors)
+    assert rough.reference_score < exact.reference_score
+
+
+def test_a_symmetry_breaking_term_raises_the_rotations_error_with_its_size():
+    X, _, space, task = setup()
+    L = rotation_generator(2, 0, 1)[None]
+    errors = [rate_directions(Radius(a), X, space, task, L)[0][0] for a in (0.0, 0.1, 0.5)]
+    assert errors[0] < 1e-6 < errors[1] < errors[2]
+
+
+def test_rated_directions_have_intervals_and_floors_when_targets_are_given():
+    X, y, space, task = setup()
+    L = np.stack([rotation_generator(2, 0, 1), np.eye(2) / np.sqrt(2)])
+    errors, intervals, floors = rate_directions(Radius(0.1), X, space, task, L, targets=y)
+    assert errors.shape == (2,) and intervals.shape == (2, 2) and floors.shape == (2,)
+    assert errors[0] < errors[1]
+    assert np.all((intervals[:, 0] <= errors) & (errors <= intervals[:, 1]))
+    assert rate_directions(Radius(), X, space, task, L)[2] is None
+
+
+def test_reference_score_is_r2_for_regression_and_brier_skill_for_classification():
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    assert reference_score(y[:, None], y, classify=False) == 1.0
+    assert reference_score(np.full((4, 1), 1.5), y, classify=False) == 0.0
+    labels = np.array([0, 1, 0, 1])
+    confident = np.where(np.eye(2)[labels] > 0, 20.0, -20.0)
+    assert reference_score(confident, labels, classify=True) > 0.999
+    assert abs(reference_score(np.zeros((4, 2)), labels, classify=True)) < 1e-12
+    assert isinstance(ClassificationTask(np.array([0, 1])), ClassificationTask)
