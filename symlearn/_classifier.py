@@ -81,7 +81,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     --------
     >>> from symlearn import SymmetryDiscoveringClassifier
     >>> from symlearn.datasets import make_ring_classification
-    >>> X, y, truth = make_ring_classification(1000, random_state=0)
+    >>> X, y, truth = make_ring_classification(300, random_state=0)
     >>> clf = SymmetryDiscoveringClassifier(random_state=0).fit(X, y)
     >>> clf.predict(X[:3]).shape
     (3,)

@@ -41,6 +41,7 @@ from ._model import (
 )
 from ._reach import orbit_reaches
 from ._verdict import Verdict, judge
+from .lie import exact_generators
 from .nn import CandidateSymmetries
 
 __all__ = ["Discovery", "discover"]
@@ -127,8 +128,12 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
             if weighting is not None:
                 weighting.rate_reference(net, X_train)  # before the fresh backbone
         else:
-            accepted = space.to_model(
-                readable_generators(evidence.directions[verdict.accepted], space)
+            # Trained with the exact group the accepted directions approximate:
+            # their noise, exponentiated over a full orbit, would move the rows
+            # off it and corrupt the labels (see symlearn.lie.exact_generators).
+            accepted = exact_generators(
+                space.to_model(readable_generators(evidence.directions[verdict.accepted], space)),
+                affine=space.input_rep.affine,
             )
             augmentation.fix(
                 accepted,

@@ -22,6 +22,9 @@ def _run(name, cwd=None):
     return result.stdout
 
 
+# so(2) and so(3) recovery is asserted by test_discovery and test_regressor in the
+# default suite; running the whole script (about 90 s) is kept for the slow run.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["discover_rotations.py"])
 def test_discover_rotations_example(name):
     out = _run(name)

@@ -10,6 +10,7 @@ from ._algebra import (
     so_generators,
     so_pq_generators,
 )
+from ._exact import exact_generators
 from ._named import (
     PLANAR_MOTIONS,
     aff_basis,
@@ -35,6 +36,7 @@ __all__ = [
     "affine_embedding",
     "named_generators",
     "translation_generators",
+    "exact_generators",
     "gl_basis",
     "identify_algebra",
     "invariant_forms",
