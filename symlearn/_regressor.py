@@ -35,6 +35,9 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     Inputs are rescaled in a way that commutes with the group action (one
     scale per ``Vectors`` block, no centring; ``Scalars`` standardized), and
     targets are standardized, so the loss weights do not depend on units.
+    The default backbone centres and scales its inputs inside itself (a
+    fixed layer set from the training rows), so the group still acts on
+    uncentred inputs.
 
     Parameters
     ----------
