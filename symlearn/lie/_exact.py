@@ -26,14 +26,19 @@ from ._structure import identify_algebra
 __all__ = ["exact_generators"]
 
 
+def _eigen_range(symmetric, tol):
+    """Orthonormal frame (d, n) and eigenvalues (n,) of a symmetric matrix, small ones dropped."""
+    values, vectors = np.linalg.eigh(symmetric)
+    keep = np.abs(values) > tol * np.abs(values).max()
+    return vectors[:, keep], values[keep]
+
+
 def _allowed_directions(identity, stack, tol):
     """A basis (m, d, d) of the exact algebra named by ``identity``, or None."""
     d = stack.shape[1]
     if identity.invariant_form is not None:
         # so(p, q) of the form, on the subspace where the form lives: L = Q^-1 K, K antisymmetric.
-        values, vectors = np.linalg.eigh(identity.invariant_form)
-        keep = np.abs(values) > tol * np.abs(values).max()
-        frame, values = vectors[:, keep], values[keep]
+        frame, values = _eigen_range(identity.invariant_form, tol)
         magnitudes = np.abs(values)
         if np.ptp(magnitudes) <= tol * magnitudes.mean():
             # A form whose axes differ by no more than the identification's
@@ -52,9 +57,8 @@ def _allowed_directions(identity, stack, tol):
             restricted = np.concatenate([restricted, np.eye(n)[None]])
     elif identity.name == "scaling" and len(stack) == 1:
         # Uniform scaling of the subspace the generator's symmetric part spans.
-        values, vectors = np.linalg.eigh(0.5 * (stack[0] + stack[0].T))
-        keep = np.abs(values) > tol * np.abs(values).max()
-        frame, restricted = vectors[:, keep], np.eye(int(keep.sum()))[None]
+        frame, values = _eigen_range(0.5 * (stack[0] + stack[0].T), tol)
+        restricted = np.eye(len(values))[None]
     else:
         return None
     return np.einsum("ai,kij,bj->kab", frame, restricted, frame).reshape(-1, d, d)

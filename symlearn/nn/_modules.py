@@ -4,6 +4,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._scaling import _mean_and_std, _safe_scale
+
 __all__ = ["MLP", "SymmetryModule"]
 
 
@@ -59,9 +61,8 @@ class MLP(nn.Sequential):
 
         A feature that does not vary keeps scale 1. Returns ``self``.
         """
-        X = np.asarray(X, dtype=np.float64)
-        mean, std = X.mean(axis=0), X.std(axis=0)
-        scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+        mean, std = _mean_and_std(np.asarray(X, dtype=np.float64))
+        scale = _safe_scale(std, np.abs(mean))
         with torch.no_grad():
             self.input_offset.copy_(torch.as_tensor(mean))
             self.input_scale.copy_(torch.as_tensor(scale))
