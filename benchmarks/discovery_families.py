@@ -260,6 +260,21 @@ def random_polynomial_invariant(n, seed):
     )
 
 
+def rescaled_gram_invariant(n, seed):
+    """Inner products of three 3-vectors whose axes were rescaled by (1, 1.5, 0.7) (units).
+
+    The symmetry is so(3) of the form diag(1, 1/1.5^2, 1/0.7^2), near enough
+    to the standard one to be mistaken for it.
+    """
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((n, 3, 3))
+    gram = np.einsum("nid,njd->nij", V, V)
+    y = gram[:, 0, 1] + gram[:, 1, 2] ** 2 / 6 - 0.5 * np.sin(gram[:, 0, 0])
+    S = np.diag([1.0, 1.5, 0.7])
+    truth = S @ so_generators(3) @ np.linalg.inv(S)
+    return Task("rescaled_gram_invariant", (V @ S).reshape(n, 9), y, Vectors(3, 3), truth)
+
+
 def equivariant_vector(n, seed):
     """A 3-vector output built from two inputs with invariant weights: so(3)-equivariant."""
     rng = np.random.default_rng(seed)
@@ -430,6 +445,7 @@ FAMILIES = {
     "rotation_and_scale": rotation_and_scale,
     "subblock_rotation": subblock_rotation,
     "random_polynomial_invariant": random_polynomial_invariant,
+    "rescaled_gram_invariant": rescaled_gram_invariant,
     "equivariant_vector": equivariant_vector,
     "inertia_emlp": inertia_emlp,
     "inertia_broken_z": inertia_broken_z,

@@ -164,7 +164,9 @@ def module_outputs(net, n_group_samples_test, X_scaled):
     return net.forward(torch.as_tensor(X_scaled)).double()
 
 
-def analyze_symmetry(evidence, verdict, reference, X_held, X_train, space, task, *, module=None):
+def analyze_symmetry(
+    evidence, verdict, reference, X_held, X_train, space, task, *, module=None, accepted=None
+):
     """The :class:`SymmetryAnalysis` of a fit (without its score).
 
     Parameters
@@ -182,10 +184,15 @@ def analyze_symmetry(evidence, verdict, reference, X_held, X_train, space, task,
         As for :func:`~symlearn._evidence.measure_evidence`.
     module : SymmetryModule, default=None
         The trained module: its candidate weights, in candidate mode.
+    accepted : ndarray of shape (len(verdict.accepted), d, d), default=None
+        The exact generators (data coordinates) the accepted directions
+        approximate (see :func:`~symlearn.lie.exact_generators`), reported
+        in their place; ``None`` reports their readable basis as measured.
     """
     # The accepted directions first, then (with n_generators forced) the
     # other reported ones, each span in its own readable basis.
-    accepted = readable_generators(evidence.directions[verdict.accepted], space)
+    if accepted is None:
+        accepted = readable_generators(evidence.directions[verdict.accepted], space)
     others = np.setdiff1d(verdict.reported, verdict.accepted)
     rejected = readable_generators(evidence.directions[others], space)
     blocks = []

@@ -100,8 +100,80 @@ def test_other_algebras_are_returned_unchanged(generators):
     np.testing.assert_array_equal(exact_generators(noisy), noisy)
 
 
-def test_affine_generators_are_returned_unchanged():
-    rotation = np.zeros((1, 3, 3))
-    rotation[0, 0, 1], rotation[0, 1, 0] = -1.0, 1.0
-    noisy = _noisy(rotation, 0.02)
-    np.testing.assert_array_equal(exact_generators(noisy, affine=True), noisy)
+@pytest.mark.parametrize("form", ["identified", "standard"])
+def test_affine_generators_keep_their_translations_and_get_exact_rotations(form):
+    # e(2) on homogeneous coordinates: a turn about (0, 0.3) and two translations.
+    truth = np.zeros((3, 3, 3))
+    truth[0, 0, 1], truth[0, 1, 0], truth[0, 1, 2] = -1.0, 1.0, 0.3
+    truth[1, 0, 2] = truth[2, 1, 2] = 1.0
+    noisy = _noisy(truth, 0.02)
+    noisy[:, 2] = 0.0  # homogeneous: the last row stays zero
+    exact = exact_generators(noisy, affine=True, form=form)
+    linear = exact[:, :2, :2]
+    np.testing.assert_allclose(linear, -linear.transpose(0, 2, 1), atol=1e-12)
+    np.testing.assert_array_equal(exact[:, :, 2], noisy[:, :, 2])
+    np.testing.assert_array_equal(exact[:, 2], 0.0)
+    assert lie_algebra_similarity(exact, truth) > lie_algebra_similarity(noisy, truth)
+
+
+def test_affine_translations_alone_lose_their_noisy_linear_parts():
+    truth = np.zeros((2, 3, 3))
+    truth[0, 0, 2] = truth[1, 1, 2] = 1.0
+    noisy = _noisy(truth, 0.01)
+    noisy[:, 2] = 0.0
+    exact = exact_generators(noisy, affine=True)
+    np.testing.assert_array_equal(exact[:, :2, :2], 0.0)
+    np.testing.assert_array_equal(exact[:, :, 2], noisy[:, :, 2])
+
+
+def _tilted(generators, tilt, seed=0):
+    """Generators of the same algebra written in coordinates stretched by up to ``tilt``."""
+    rng = np.random.default_rng(seed)
+    A = np.eye(generators.shape[1]) + tilt * rng.uniform(-1, 1, generators.shape[1:])
+    return np.linalg.inv(A) @ generators @ A
+
+
+@pytest.mark.parametrize(
+    "truth, form",
+    [
+        (so_generators(3), np.eye(3)),
+        (so_pq_generators(1, 3), np.diag([1.0, -1, -1, -1])),
+        (so_pq_generators(2, 1), np.diag([1.0, 1, -1])),
+    ],
+    ids=["so(3)", "so(1,3)", "so(2,1)"],
+)
+def test_the_standard_form_is_exact_where_the_identified_one_is_tilted(truth, form):
+    # Noise that tilts the identified form by ~10% (the random polynomial
+    # task's form differed by 30% between its axes).
+    noisy = _noisy(_tilted(truth, 0.1), 0.02)
+    identified = exact_generators(noisy)
+    standard = exact_generators(noisy, form="standard")
+    assert _preserved_form_error(identified, form) > 0.05
+    assert _preserved_form_error(standard, form) < 1e-9
+    np.testing.assert_allclose(
+        np.linalg.norm(standard, axis=(1, 2)), np.linalg.norm(noisy, axis=(1, 2))
+    )
+    assert lie_algebra_similarity(standard, truth) > lie_algebra_similarity(identified, truth)
+
+
+def test_the_standard_form_of_a_sub_block_keeps_to_its_axes():
+    truth = np.zeros((3, 5, 5))
+    truth[:, :3, :3] = so_generators(3)
+    standard = exact_generators(_noisy(truth, 0.02), form="standard")
+    assert np.abs(standard[:, 3:]).max() < 1e-12 and np.abs(standard[:, :, 3:]).max() < 1e-12
+    np.testing.assert_allclose(standard, -standard.transpose(0, 2, 1), atol=1e-12)
+
+
+def test_the_standard_form_keeps_a_plane_away_from_the_axes():
+    # A rotation in the plane of (1, 1, 0)/sqrt(2) and e_z: no coordinate
+    # plane is near, so the plane stays; only its magnitudes are made equal.
+    u, w = np.array([1.0, 1.0, 0.0]) / np.sqrt(2), np.array([0.0, 0.0, 1.0])
+    truth = (np.outer(w, u) - np.outer(u, w))[None]
+    (standard,) = exact_generators(_noisy(truth, 0.01), form="standard")
+    np.testing.assert_allclose(standard, -standard.T, atol=1e-12)
+    assert lie_algebra_similarity(standard[None], truth) > 0.999
+
+
+def test_an_unknown_form_is_refused():
+    with pytest.raises(ValueError, match='"identified" or "standard"'):
+        exact_generators(so_generators(3), form="Euclidean")

@@ -42,6 +42,16 @@ def test_recovers_so2_from_a_radial_target(rotation):
     est, X_test, y_test, truth = rotation
     assert est.discovered_generators_.shape == (1, 2, 2)
     assert_same_algebra(est.discovered_generators_, truth, min_similarity=0.99)
+    assert est.algebra_.name == "so(2)" and est.closure_error_ < 0.05
+    # Reported (and trained with) as an exact rotation of the axes: the
+    # standard form, which the reference model does not reject.
+    G = est.discovered_generators_
+    assert np.abs(G + G.transpose(0, 2, 1)).max() < 1e-9
+    # Cross-check (LieSD): the reference model's spectrum has its largest gap
+    # right after the one near-null direction.
+    spectrum = est.symmetry_spectrum_
+    assert np.argmax(spectrum[1:] / spectrum[:-1]) == 0
+    assert "so(2)" in est.describe_symmetry()
     assert est.symmetry_score(X_test) >= 0.9
     assert est.score(X_test, y_test) >= 0.9
 
@@ -54,6 +64,9 @@ def test_recovers_so3_from_pairwise_distances():
     assert est.discovered_generators_.shape == (3, 3, 3)
     assert est.generator_strengths_.shape == (3,)
     assert_same_algebra(est.discovered_generators_, truth, min_similarity=0.95)
+    assert est.generator_accepted_.all() and est.algebra_.name == "so(3)"
+    G = est.discovered_generators_
+    assert np.abs(G + G.transpose(0, 2, 1)).max() < 1e-9  # exact rotations of the axes
     assert est.score(X_test, y_test) >= 0.9
 
 
