@@ -169,8 +169,9 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     discovered_generators_ : ndarray of shape (n_generators_, d, d)
         Orthonormal basis of the discovered algebra in a readable form (each
         generator as sparse as the span allows, largest entry positive),
-        accepted generators first, most exact first. The accepted ones span
-        the exact algebra the measured directions approximate (see
+        accepted generators first, most exact first. When their algebra is
+        recognized (so(p, q), with scaling, translations), the accepted ones
+        span the exact algebra the measured directions approximate (see
         :func:`symlearn.lie.exact_generators` and the user guide). Shape
         (0, d, d) when no symmetry was found.
     n_generators_ : int

@@ -13,7 +13,7 @@ from symlearn.datasets import (
     make_rotation_invariant_regression,
 )
 from symlearn.lie import rotation_generator, so_generators
-from symlearn.reps import Vectors
+from symlearn.reps import Points, Vectors
 from symlearn.testing import assert_same_algebra
 
 TASKS = {
@@ -86,6 +86,26 @@ def test_rotations_in_rescaled_units_are_not_taken_for_rotations_of_the_axes():
     G = est.discovered_generators_
     assert_same_algebra(G, truth, min_similarity=0.98)
     assert np.abs(G + G.transpose(0, 2, 1)).max() > 0.3  # not rotations of the axes
+
+
+def test_euclidean_motions_of_points_far_from_the_origin_are_exact():
+    # Three points in the plane about (30, -18) in lab coordinates; a
+    # function of their distances. Seen from the data's origin a turn about
+    # the points is nearly a translation; it must still come out as e(2).
+    rng = np.random.default_rng(0)
+    P = rng.standard_normal((400, 3, 2)) + np.array([30.0, -18.0])
+    d = np.linalg.norm(P[:, :, None] - P[:, None], axis=-1)
+    y = d[:, 0, 1] + np.tanh(d[:, 1, 2] - d[:, 0, 2])
+    truth = np.zeros((3, 3, 3))
+    truth[0, 0, 1], truth[0, 1, 0] = -1.0, 1.0
+    truth[1, 0, 2] = truth[2, 1, 2] = 1.0
+    est = SymmetryDiscoveringRegressor(input_rep=Points(3, 2), random_state=0)
+    est.fit(P.reshape(400, 6), y)
+    assert est.symmetry_verdict_ == "symmetric" and est.algebra_.name == "e(2)"
+    G = est.discovered_generators_
+    assert_same_algebra(G, truth, min_similarity=0.999)
+    linear = G[:, :2, :2]
+    assert np.abs(linear + linear.transpose(0, 2, 1)).max() < 1e-9
 
 
 @SLOW

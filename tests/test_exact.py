@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from symlearn.lie import exact_generators, gl_basis, so_generators, so_pq_generators
+from symlearn.lie import (
+    exact_generators,
+    gl_basis,
+    orthonormal_span,
+    so_generators,
+    so_pq_generators,
+    structure_constants,
+)
 from symlearn.metrics import lie_algebra_similarity
 
 
@@ -177,3 +184,22 @@ def test_the_standard_form_keeps_a_plane_away_from_the_axes():
 def test_an_unknown_form_is_refused():
     with pytest.raises(ValueError, match='"identified" or "standard"'):
         exact_generators(so_generators(3), form="Euclidean")
+
+
+def test_affine_motions_without_translations_share_one_centre():
+    # so(3) about c: b_i = -A_i c. Noisy translation parts would not close
+    # under the bracket (and would generate translations too).
+    centre = np.array([0.5, 0.2, 0.1])
+    truth = np.zeros((3, 4, 4))
+    truth[:, :3, :3] = so_generators(3)
+    truth[:, :3, 3] = -so_generators(3) @ centre
+    noisy = _noisy(truth, 0.02)
+    noisy[:, 3] = 0.0
+    exact = exact_generators(noisy, affine=True, form="standard")
+    linear = exact[:, :3, :3]
+    np.testing.assert_allclose(linear, -linear.transpose(0, 2, 1), atol=1e-12)
+    fitted = np.linalg.lstsq(linear.reshape(-1, 3), -exact[:, :3, 3].reshape(-1), rcond=None)[0]
+    np.testing.assert_allclose(exact[:, :3, 3], -linear @ fitted, atol=1e-12)
+    np.testing.assert_allclose(fitted, centre, atol=0.05)
+    assert structure_constants(orthonormal_span(exact))[1] < 1e-9
+    assert structure_constants(orthonormal_span(noisy))[1] > 0.01

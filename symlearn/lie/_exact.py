@@ -119,9 +119,11 @@ def exact_generators(generators, *, tol=0.1, affine=False, form="identified"):
     exact algebra (``L^T Q + Q L = 0``, plus multiples of the identity of
     the subspace), rescaled to its original norm. Any other span (gl(n),
     sl(n), an abelian or unnamed algebra) is returned as it is. Homogeneous
-    affine generators ``[[A, b], [0, 0]]`` keep their translations ``b``
-    and have their linear parts ``A`` made exact the same way (set to zero
-    when they are all noise, for a span of translations).
+    affine generators ``[[A, b], [0, 0]]`` have their linear parts ``A``
+    made exact the same way (set to zero when they are all noise, for a
+    span of translations) and their translations ``b`` made those of
+    motions about one centre when the span holds no translation; pass them
+    in coordinates where the points are centred and of unit spread.
 
     Parameters
     ----------
@@ -134,10 +136,12 @@ def exact_generators(generators, *, tol=0.1, affine=False, form="identified"):
         The form the exact algebra preserves. ``"identified"``: the one
         ``identify_algebra`` found, its magnitudes made equal when they
         agree within ``tol``. ``"standard"``: ``+-c`` on coordinate axes
-        wherever its positive and negative subspaces lie near them (a
-        coordinate axis with more than half its length in a subspace joins
-        it), one magnitude ``c`` whatever the spread; a uniform scaling of
-        a subspace near coordinate axes scales those axes.
+        wherever its positive and negative subspaces lie near them (the
+        axes with more than half their squared length in a subspace, when
+        there are as many as its dimension and no principal angle between
+        the two exceeds ``SNAP_ANGLE``, 30 degrees), one magnitude ``c``
+        whatever the spread; a uniform scaling of a subspace near
+        coordinate axes scales those axes.
 
     Returns
     -------
@@ -163,15 +167,20 @@ def exact_generators(generators, *, tol=0.1, affine=False, form="identified"):
     return stack.copy() if projected is None else projected
 
 
+def _least_squares(stack, allowed):
+    """Each matrix of ``stack`` projected onto the span of ``allowed`` (Frobenius)."""
+    d = stack.shape[1]
+    basis = allowed.reshape(len(allowed), d * d).T
+    coefficients, *_ = np.linalg.lstsq(basis, stack.reshape(len(stack), d * d).T, rcond=None)
+    return (basis @ coefficients).T.reshape(stack.shape)
+
+
 def _project(stack, tol, form):
     """``stack`` projected onto the exact algebra it approximates, norms kept; or None."""
     allowed = _allowed_directions(identify_algebra(stack, tol=tol), stack, tol, form)
     if allowed is None:
         return None
-    d = stack.shape[1]
-    basis = allowed.reshape(len(allowed), d * d).T
-    coefficients, *_ = np.linalg.lstsq(basis, stack.reshape(len(stack), d * d).T, rcond=None)
-    projected = (basis @ coefficients).T.reshape(stack.shape)
+    projected = _least_squares(stack, allowed)
     norms = np.linalg.norm(stack, axis=(1, 2)) / np.maximum(
         np.linalg.norm(projected, axis=(1, 2)), 1e-300
     )
@@ -181,13 +190,23 @@ def _project(stack, tol, form):
 def _exact_affine(stack, tol, form):
     """Homogeneous ``[[A, b], [0, 0]]`` generators with exact linear parts ``A``.
 
-    Any translation part ``b`` is exact (with an exact ``A``, a motion about
-    some centre), so only the linear parts are projected: onto the exact
-    algebra their span approximates (rotations of e(n), rotations and
-    scaling of sim(n)), or onto zero when they are all noise (translations
-    only). A span of linear parts with no exact algebra is left as it is.
+    The linear parts are projected (not rescaled: the projection only
+    removes noise) onto the exact algebra their span approximates
+    (rotations of e(n), rotations and scaling of sim(n)), or set to zero
+    when they are all noise (a span of translations). When every generator
+    has a linear part of its own (no translation in the span), the
+    translation parts are made those of motions about one common centre
+    ``c`` (``b_i = -A_i c``, least squares): noisy ``b_i`` would not close
+    under the bracket and would generate translations too. Otherwise the
+    span's translations complete the algebra and ``b`` is kept. A span of
+    linear parts with no exact algebra is left as it is.
+
+    Call it in coordinates where the points are centred and of unit spread
+    (the estimators' model coordinates): far from the origin a turn's
+    linear part is small beside its translation, and the test for noise
+    compares the two.
     """
-    linear = stack[:, :-1, :-1]
+    linear, shifts = stack[:, :-1, :-1], stack[:, :-1, -1]
     norms = np.linalg.norm(stack, axis=(1, 2))
     span = orthonormal_span(linear, rtol=tol)
     exact = stack.copy()
@@ -198,11 +217,10 @@ def _exact_affine(stack, tol, form):
     if allowed is None:
         return exact
     n = linear.shape[1]
-    basis = allowed.reshape(len(allowed), n * n).T
-    coefficients, *_ = np.linalg.lstsq(basis, linear.reshape(len(stack), n * n).T, rcond=None)
-    projected = (basis @ coefficients).T.reshape(linear.shape)
-    scale = np.linalg.norm(linear, axis=(1, 2)) / np.maximum(
-        np.linalg.norm(projected, axis=(1, 2)), 1e-300
-    )
-    exact[:, :-1, :-1] = projected * scale[:, None, None]
+    projected = _least_squares(linear, allowed)
+    exact[:, :-1, :-1] = projected
+    if len(span) == len(stack):
+        # b_i = -A_i c for one c: stack the equations A_i c = -b_i.
+        centre, *_ = np.linalg.lstsq(projected.reshape(-1, n), -shifts.reshape(-1), rcond=None)
+        exact[:, :-1, -1] = -projected @ centre
     return exact
