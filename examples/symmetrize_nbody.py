@@ -18,7 +18,6 @@ options = dict(
     input_rep=Vectors(5, 3) + Vectors(5, 3) + Scalars(5),
     output_rep=Vectors(5, 3),
     augment=False,  # no discovery: the plain model, then the exact one
-    lr=0.003,
     max_epochs=60,
     random_state=0,
 )
