@@ -96,10 +96,12 @@ def test_test_time_augmentation_averages_over_the_learned_group(rotated_digits):
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="A saturated classifier (held-out Brier skill 1.000) is flat in its probabilities "
-    "along every motion: the verdict accepts 5 planar motions and imposes a half turn "
-    "(measured at seed 0; issue 15's closing note).",
+    "along every motion: the verdict accepts 5 planar motions (gl(2) + a translation). With "
+    "2 torch threads training with them is not refuted and imposes a half turn (fails); with "
+    "1 thread the held-out loss gets worse (0.00019 -> 0.0015) and the reference is kept "
+    "(passes). Which happens hangs on float rounding (seed 0; issue 15).",
 )
 def test_upright_six_and_nine_keep_the_half_turn_that_tells_them_apart():
     X, y, _ = make_rotated_digits(angles=0, classes=(6, 9), split="train", random_state=0)
