@@ -40,6 +40,7 @@ from ._model import (
     symmetrize_discovered,
 )
 from ._reach import orbit_reaches
+from ._scaling import _root_mean_square
 from ._verdict import Z_MAX, Verdict, judge
 from .lie import exact_generators
 from .nn import MLP, CandidateSymmetries
@@ -99,10 +100,6 @@ def _standardized(backbone, X_train):
     return backbone
 
 
-def _rms(values):
-    return float(np.sqrt(np.mean(np.square(values))))
-
-
 def _in_search_space(space, generators):
     """Whether model-coordinate ``generators`` lie in the search space (``generator_space``)."""
     basis = space.model_basis
@@ -145,7 +142,7 @@ def _exact_group(directions, reference, space, task, X_held, y_held, X_train):
     measured = space.sparse_basis(directions)
     standard = exact_generators(measured, affine=affine, form="standard")
     identified = exact_generators(measured, affine=affine)
-    candidates = [identified, measured]
+    candidates = [identified]
     if not np.allclose(standard, identified):
         _, intervals, floors = rate_directions(reference, X_held, space, task, standard, y_held)
         # Compared on training rows: the accepted directions were chosen as
@@ -154,14 +151,16 @@ def _exact_group(directions, reference, space, task, X_held, y_held, X_train):
         rows = X_train[:: -(-len(X_train) // MAX_COMPARISON_ROWS)]
         errors, _, _ = rate_directions(reference, rows, space, task, standard)
         _, bounds, _ = rate_directions(reference, rows, space, task, identified)
-        if np.all(intervals[:, 1] <= Z_MAX * floors) and _rms(errors) <= _rms(bounds[:, 1]):
+        within_floors = np.all(intervals[:, 1] <= Z_MAX * floors)
+        no_worse = _root_mean_square(errors) <= _root_mean_square(bounds[:, 1])
+        if within_floors and no_worse:
             candidates.insert(0, standard)
     for candidate in candidates:
         # An orthonormal readable basis of the exact span, as the measured one was.
         basis = space.sparse_basis(space.to_data(candidate))
         if len(basis) == len(measured) and _in_search_space(space, space.to_model(basis)):
             return basis
-    return readable_generators(directions, space)
+    return readable_generators(directions, space)  # as measured
 
 
 def discover(estimator, space, task, X, y, train, held_out, n_features, device):
