@@ -40,7 +40,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     n_augmentations : int, default=1
     test_time_augmentation : int, default=0
         Default of :meth:`predict_proba`'s option of the same name.
-    symmetrize : None or "probabilistic", default=None
+    symmetrize : None, "probabilistic" or "invariant_features", default=None
         Make the predicted probabilities exactly invariant under ``group``;
         see :class:`SymmetryDiscoveringRegressor`.
     group : str, default="discovered"

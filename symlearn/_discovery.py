@@ -11,13 +11,15 @@
    fresh backbone is trained with the augmentation (and the consistency
    term, if ``symmetry_weight`` asks for it), again until the held-out loss
    stops improving.
-4. **Confirmation along the orbit.** If that model predicts the held-out
-   rows clearly worse than the reference, the data contradict the
-   first-order evidence at a finite reach: the reference model is kept and
-   the verdict becomes inconclusive.
+4. **Confirmation along the orbit.** That model must predict the held-out
+   rows about as well as the reference (a confidence bound on the loss's
+   increase); if the rows cannot confirm it, or it predicts them worse, the
+   first-order evidence does not hold at a finite reach: the reference
+   model is kept and the verdict becomes inconclusive.
 """
 
 import copy
+import warnings
 from dataclasses import dataclass
 from functools import partial
 
@@ -35,26 +37,40 @@ from ._analysis import (
 from ._evidence import measure_evidence, rate_directions
 from ._model import (
     build_backbone,
+    build_invariant_model,
     build_symmetry_module,
     check_backbone,
     symmetrize_discovered,
 )
 from ._reach import orbit_reaches
 from ._scaling import _root_mean_square
-from ._verdict import Z_MAX, Verdict, judge
+from ._verdict import Z_CLEAR, Z_MAX, Verdict, judge
 from .lie import exact_generators
 from .nn import MLP, CandidateSymmetries
+from .symmetrize._invariants import InvariantModel
 
 __all__ = ["Discovery", "discover"]
 
-#: The symmetric phase is refuted when its held-out task loss exceeds the
-#: reference's by more than this fraction (and by more than LOSS_SLACK, and
-#: significantly over a bootstrap of the held-out rows).
+#: The symmetric phase must not predict the held-out rows worse than the
+#: reference by more than this fraction of its loss (or LOSS_SLACK). When
+#: every accepted direction is within the model's own error (``Z_CLEAR``) it
+#: is refuted only when clearly and significantly worse; on weaker evidence
+#: the burden of proof is on the symmetry: the increase's upper confidence
+#: bound must stay within the allowance. As a refutation alone it let a
+#: symmetry (z up to 2.06) through on 300 rows of a task that has none (60
+#: held-out rows: loss 0.0040 -> 0.0070, not significant; on 1,000 fresh
+#: rows 0.0050 -> 0.0102). As a bound alone it turned down the rotation of
+#: ring classes (z 0.2-0.4, 36-61 times more exact than the next direction:
+#: cross-entropy 0.008 -> 0.012 on 80 held-out rows, accuracy unchanged).
+#: The symmetric models of the benchmark's true symmetries with z above 1
+#: predicted the test rows 0.25-0.65 times the reference's error.
 LOSS_TOLERANCE = 0.25
 #: In standardized target units (a thousandth of the target's variance). It
 #: was 0.01, which let a tabular fit (age, dose, weight, bp) go from held-out
 #: loss 1.8e-4 to 4.0e-3 (test MSE 31 -> 2,138) unrefuted.
 LOSS_SLACK = 1e-3
+#: One-sided confidence of the bound on the held-out loss's increase.
+CONFIDENCE = 0.95
 #: At most this many training rows compare the standard and identified forms.
 MAX_COMPARISON_ROWS = 2000
 
@@ -82,20 +98,52 @@ def _per_row_losses(backbone, X, y, task):
     return losses.reshape(len(X), -1).mean(dim=1).double().numpy()
 
 
-def _refuted(reference, final, X, y, task, random_state):
-    """Whether the symmetric model predicts the held-out rows clearly worse: (bool, before, after)."""
+@dataclass(frozen=True)
+class _Confirmation:
+    """The held-out rows' word on the symmetric model against the reference."""
+
+    bounded: bool  # the loss's increase is bounded by the allowance
+    worse: bool  # the loss is clearly (beyond the allowance) and significantly higher
+    before: float
+    after: float
+    bound: float  # upper confidence bound on the mean increase
+    allowed: float
+
+
+def _confirmation(reference, final, X, y, task, random_state):
+    """What the held-out rows say of ``final`` (symmetric) against ``reference``.
+
+    Paired over the rows: a bootstrap of the mean per-row loss difference
+    gives one-sided ``CONFIDENCE`` bounds on the increase, compared with the
+    allowance ``max(LOSS_TOLERANCE * before, LOSS_SLACK)``.
+    """
     before = _per_row_losses(reference, X, y, task)
     after = _per_row_losses(final, X, y, task)
     difference = after - before
     draws = np.random.default_rng(random_state).integers(0, len(X), size=(200, len(X)))
-    lower = np.quantile(difference[draws].mean(axis=1), 0.05)
-    worse = difference.mean() > max(LOSS_TOLERANCE * before.mean(), LOSS_SLACK)
-    return bool(worse and lower > 0), float(before.mean()), float(after.mean())
+    means = difference[draws].mean(axis=1)
+    lower, upper = np.quantile(means, [1 - CONFIDENCE, CONFIDENCE])
+    allowed = max(LOSS_TOLERANCE * before.mean(), LOSS_SLACK)
+    return _Confirmation(
+        bool(upper <= allowed),
+        bool(difference.mean() > allowed and lower > 0),
+        float(before.mean()),
+        float(after.mean()),
+        float(upper),
+        allowed,
+    )
 
 
 def _standardized(backbone, X_train):
-    """The default backbone with its inputs centred and scaled on the training rows (see MLP)."""
-    if isinstance(backbone, MLP):
+    """The default backbone with its inputs centred and scaled on the training rows (see MLP).
+
+    An invariant-feature model's backbone is standardized on the features.
+    """
+    if isinstance(backbone, InvariantModel) and isinstance(backbone.backbone, MLP):
+        with torch.no_grad():
+            features = backbone.features(torch.as_tensor(X_train).cpu())
+        backbone.backbone.standardize_inputs(features.numpy())
+    elif isinstance(backbone, MLP):
         backbone.standardize_inputs(torch.as_tensor(X_train).cpu().numpy())
     return backbone
 
@@ -161,6 +209,23 @@ def _exact_group(directions, reference, space, task, X_held, y_held, X_train):
         if len(basis) == len(measured) and _in_search_space(space, space.to_model(basis)):
             return basis
     return readable_generators(directions, space)  # as measured
+
+
+def _train_invariant_model(estimator, net, space, task, exact, X_train, y_train, n_features):
+    """Train, in place of the augmented backbone, the invariant-feature model of ``exact``.
+
+    A third phase, as long as the others (early stopping on the held-out
+    rows): the model is exactly invariant, so the augmentation is off.
+    """
+    generators = space.to_model(exact)
+    model = build_invariant_model(estimator, n_features, space, task, generators)
+    net.module_.backbone = _standardized(model, X_train).to(net.device)
+    augmentation = net.module_.augmentation
+    active = augmentation.active.clone()
+    augmentation.active.zero_()
+    net.initialize_optimizer()
+    net.partial_fit(X_train, y_train)
+    augmentation.active.copy_(active)
 
 
 def discover(estimator, space, task, X, y, train, held_out, n_features, device):
@@ -236,8 +301,12 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         net.module_.backbone = backbone.to(net.device)
         net.initialize_optimizer()
         net.partial_fit(X_train, y_train)
-        refuted, before, after = _refuted(reference, net.module_.backbone, X_held, y_held, task, 0)
-        if refuted:
+        confirmation = _confirmation(reference, net.module_.backbone, X_held, y_held, task, 0)
+        # Directions within the model's own error need only not be refuted;
+        # the others must be confirmed (see LOSS_TOLERANCE).
+        accepted = verdict.accepted
+        clear = bool(np.all(evidence.errors[accepted] <= Z_CLEAR * evidence.floors[accepted]))
+        if confirmation.worse or not (clear or confirmation.bounded):
             net.module_.backbone.load_state_dict(reference.state_dict())
             if not isinstance(augmentation, CandidateSymmetries):
                 augmentation.active.zero_()
@@ -246,14 +315,39 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
                 if isinstance(augmentation, CandidateSymmetries)
                 else f"the accepted symmetry ({len(verdict.accepted)} direction(s), a full orbit)"
             )
+            c = confirmation
+            change = f"held-out loss {c.before:.4g} -> {c.after:.4g}"
             verdict = Verdict(
                 "inconclusive",
-                f"Training with {imposed} made the held-out loss worse "
-                f"({before:.4g} -> {after:.4g}): "
-                f"the data do not confirm along the orbit what the first-order evidence "
-                f"suggested. The reference model is kept.",
+                (
+                    f"Training with {imposed} made the predictions worse ({change}): "
+                    f"the data contradict along the orbit what the first-order evidence "
+                    f"suggested."
+                    if c.worse
+                    else f"The held-out rows cannot confirm that training with {imposed} "
+                    f"predicts as well ({change}, an increase of up to {c.bound:.3g} at "
+                    f"{CONFIDENCE:.0%} confidence, more than the {c.allowed:.3g} allowed). "
+                    f"More rows (or a larger validation_fraction) would tell."
+                )
+                + " The reference model is kept.",
                 verdict.accepted[:0],
                 verdict.reported if estimator.n_generators != "auto" else verdict.accepted[:0],
+            )
+    if estimator.symmetrize == "invariant_features" and estimator.group == "discovered":
+        if verdict.name == "symmetric" and exact is not None:
+            _train_invariant_model(estimator, net, space, task, exact, X_train, y_train, n_features)
+        else:
+            found = (
+                "candidate generators were given"
+                if isinstance(augmentation, CandidateSymmetries)
+                else f"the verdict is {verdict.name!r}"
+            )
+            warnings.warn(
+                f'symmetrize="invariant_features" with group="discovered" needs a symmetric '
+                f"verdict on searched generators; {found}, so the model is kept as trained. "
+                f"{verdict.reason}",
+                UserWarning,
+                stacklevel=3,
             )
     analysis = analyze_symmetry(
         evidence,

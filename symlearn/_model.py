@@ -10,13 +10,21 @@ loaded model is built exactly as the fitted one was.
 import torch
 
 from .groups import ItemLayout, parse_group
-from .lie import identify_algebra
+from .lie import identify_algebra, so_generators, so_pq_generators
 from .nn import SymmetryModule
+from .reps import Scalars
 from .reps._image import has_image
 from .symmetrize import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSampler
+from .symmetrize._invariants import (
+    InvariantFeatures,
+    InvariantModel,
+    invariant_frame,
+    n_coefficients,
+)
 
 __all__ = [
     "build_backbone",
+    "build_invariant_model",
     "build_symmetry_module",
     "check_backbone",
     "known_group",
@@ -32,25 +40,70 @@ def known_group(symmetrize, group, rep):
         if has_image(rep) or rep.affine:
             kind = "an Image" if has_image(rep) else "a Points"
             raise ValueError(
-                f'group="discovered" symmetrizes over discovered rotations of vectors; '
+                f'group="discovered" symmetrizes over discovered linear maps of vectors; '
                 f"input_rep={rep!r} has {kind} part. Name a group for points (e.g. "
-                f'group="E(3)"), or fit without symmetrize.'
+                f'group="E(3)", symmetrize="probabilistic"), or fit without symmetrize.'
             )
         return None
-    return parse_group(group, rep)
+    parsed = parse_group(group, rep)
+    if symmetrize == "probabilistic" and parsed.signature is not None:
+        raise ValueError(
+            f'symmetrize="probabilistic" averages over a compact group; {parsed.name} is not '
+            f'compact. Use symmetrize="invariant_features" for it.'
+        )
+    if symmetrize == "invariant_features" and (
+        parsed.orthogonal is None or parsed.n_items is not None or parsed.translations
+    ):
+        raise ValueError(
+            f'symmetrize="invariant_features" with a named group builds O(d), SO(d), O(p,q) '
+            f'and SO(p,q); group={group!r} is {parsed.name}. Use symmetrize="probabilistic" '
+            f"for permutations of items and for E(d)/SE(d)."
+        )
+    return parsed
+
+
+def build_invariant_model(estimator, n_features, space, task, generators, *, oriented=True):
+    """An :class:`~symlearn.symmetrize.InvariantModel` for the group of ``generators``.
+
+    ``generators`` (k, d, d) act on the vectors in model coordinates; the
+    backbone comes from ``estimator.get_backbone`` on the invariant features.
+    """
+    frame, form, scaling = invariant_frame(generators)
+    features = InvariantFeatures(space.input_rep, frame, form, oriented=oriented, scaling=scaling)
+    n_outputs = n_coefficients(features, task.output_rep) or task.n_outputs
+    backbone = estimator.get_backbone(
+        features.n_features, n_outputs, input_rep=Scalars(features.n_features)
+    )
+    return InvariantModel(features, backbone, task.output_rep)
+
+
+def _named_generators(group):
+    """A basis of the algebra of a named O(d)/SO(d)/O(p,q)/SO(p,q), data coordinates."""
+    if group.signature is not None:
+        return so_pq_generators(*group.signature)
+    return so_generators(group.dim)
 
 
 def build_backbone(estimator, n_features, space, task, *, on_backbone=None):
     """The backbone from ``estimator.get_backbone``, symmetrized over a named ``group``.
 
     ``on_backbone(backbone)`` sees the backbone before it is wrapped (``fit``
-    checks its output shape there).
+    checks its output shape there); an invariant-feature model is checked
+    whole.
     """
     rep = space.input_rep
+    group = known_group(estimator.symmetrize, estimator.group, rep)
+    if group is not None and estimator.symmetrize == "invariant_features":
+        generators = space.to_model(_named_generators(group))
+        model = build_invariant_model(
+            estimator, n_features, space, task, generators, oriented=group.orthogonal == "SO"
+        )
+        if on_backbone is not None:
+            on_backbone(model)
+        return model
     backbone = estimator.get_backbone(n_features, task.n_outputs, input_rep=rep)
     if on_backbone is not None:
         on_backbone(backbone)
-    group = known_group(estimator.symmetrize, estimator.group, rep)
     if group is None:
         return backbone
     layout = ItemLayout(rep, group.n_items)
@@ -112,10 +165,22 @@ def _discovered_sampler(space, analysis):
 
 
 def symmetrize_discovered(estimator, module, space, task, analysis):
-    """Wrap the backbone of ``module`` over the discovered group, if the parameters ask to."""
+    """Wrap the backbone of ``module`` over the discovered group, if the parameters ask to.
+
+    With ``symmetrize="invariant_features"`` the backbone is replaced by an
+    (untrained) invariant-feature model of the discovered group, unless it
+    is one already: ``fit`` trains it, :func:`symlearn.load` restores its
+    weights.
+    """
     if estimator.symmetrize is None or estimator.group != "discovered":
         return
     if not analysis.generator_accepted.any():
+        return
+    if estimator.symmetrize == "invariant_features":
+        if not isinstance(module.backbone, InvariantModel):
+            generators = space.to_model(analysis.accepted_generators)
+            n_features = space.input_rep.size
+            module.backbone = build_invariant_model(estimator, n_features, space, task, generators)
         return
     sampler = _discovered_sampler(space, analysis)
     layout = ItemLayout(space.input_rep)

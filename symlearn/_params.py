@@ -102,9 +102,10 @@ def validate_parameters(params):
         _count(params[name], name, low, high)
     if params["batch_size"] != "auto":
         _count(params["batch_size"], "batch_size", 1, 2**24)
-    if params["symmetrize"] not in (None, "probabilistic"):
+    if params["symmetrize"] not in (None, "probabilistic", "invariant_features"):
         raise ValueError(
-            f'symmetrize must be None or "probabilistic"; got {params["symmetrize"]!r}.'
+            f'symmetrize must be None, "probabilistic" or "invariant_features"; got '
+            f"{_short(params['symmetrize'])}."
         )
     group = params["group"]
     if not isinstance(group, str):

@@ -24,8 +24,9 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     symmetry at all. Then a fresh backbone is trained with the accepted
     group as data augmentation ``g = exp(sum_i t_i L_i)``, sampled over a
     reach the data fix (a full turn for a rotation), which makes the fitted
-    model symmetric and usually more accurate; if that model predicts the
-    held-out rows clearly worse, the reference is kept. Afterwards
+    model symmetric and usually more accurate; if the held-out rows do not
+    confirm that it predicts as well as the reference, the reference is
+    kept. Afterwards
     ``discovered_generators_`` is a basis of the discovered Lie algebra and
     :meth:`symmetry_score` says how symmetric the fitted model is. With an
     ``output_rep`` the target is equivariant instead of invariant: the same
@@ -108,22 +109,31 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         predictions over this many random elements of the discovered group
         at the learned strengths. Each costs one forward pass; ``0`` predicts
         on the inputs as they are.
-    symmetrize : None or "probabilistic", default=None
+    symmetrize : None, "probabilistic" or "invariant_features", default=None
         ``"probabilistic"`` makes the model exactly equivariant (invariant for
         ``output_rep=None``) under ``group``, whatever the backbone:
         predictions average ``rho_out(g) f(rho_in(g)^-1 x)`` over group
         elements ``g`` drawn by a small equivariant network from ``x`` and
         invariant noise (probabilistic symmetrization, Kim et al., NeurIPS
-        2023). See :mod:`symlearn.symmetrize`.
+        2023). ``"invariant_features"`` trains the backbone on the group's
+        invariants: the products ``v_i^T B v_j`` of the vectors under the
+        form ``B`` the group preserves, determinants of ``d``-tuples for the
+        connected group, and the features the group does not move (Villar
+        et al., NeurIPS 2021); equivariant vector and tensor outputs are
+        built from invariant coefficients. See :mod:`symlearn.symmetrize`.
     group : str, default="discovered"
         The group for ``symmetrize``: ``"O(d)"``, ``"SO(d)"``, ``"E(d)"``,
         ``"SE(d)"`` (with Points), ``"S_n"`` (permuting the items of
         ``input_rep``: parts with as many entries as its first Vectors
-        part), a product such as ``"S_n x O(3)"``; or ``"discovered"``: after
-        fitting, the backbone is symmetrized over the discovered group (one
-        rotation, or all of so(d)). A named group wraps the backbone from
-        the start, and the discovery then runs on the symmetrized model
-        (``augment=False`` trains the symmetrized reference only).
+        part), a product such as ``"S_n x O(3)"`` (probabilistic only),
+        ``"O(p,q)"`` or ``"SO(p,q)"`` (invariant features only; ``"O(1,3)"``
+        is the Lorentz group); or ``"discovered"``: after fitting, the
+        backbone is symmetrized over the discovered group (probabilistic:
+        one rotation, or all of so(d); invariant features: so(d) or so(p,q)
+        in any basis, on all axes or a subspace, trained in a third phase
+        when the verdict is symmetric). A named group builds the model from
+        the start, and the discovery then runs on it (``augment=False``
+        trains that reference only).
     n_group_samples : int, default=4
         Group elements drawn per row in each training step.
     n_group_samples_test : int, default=20

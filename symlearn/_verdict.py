@@ -34,6 +34,12 @@ __all__ = ["Verdict", "judge"]
 #: A direction passes when its upper error is at most this multiple of its floor.
 Z_MAX = 3.0
 
+#: Accepted directions whose error is at most this multiple of their floor
+#: are within the model's own error; those up to ``Z_MAX`` stand on
+#: weaker evidence, and the model trained with them must predict the held-out
+#: rows as well as the reference to be kept (see ``symlearn._discovery``).
+Z_CLEAR = 1.0
+
 #: The accepted directions must be at least this many times more exact (in
 #: units of their floors) than the next direction of the spectrum.
 GAP = 1.5

@@ -231,7 +231,10 @@ def test_discover_then_symmetrize_gives_predictions_invariant_to_float_precision
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"symmetrize": "exact"}, 'symmetrize must be None or "probabilistic"'),
+        (
+            {"symmetrize": "exact"},
+            'symmetrize must be None, "probabilistic" or "invariant_features"',
+        ),
         ({"group": "U(3)"}, "Unknown group 'U\\(3\\)'"),
         ({"group": "O(2)"}, "acts on R\\^2, but input_rep"),
         ({"group": "S_4 x O(3)"}, "permutes 4 items"),

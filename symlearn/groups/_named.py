@@ -33,19 +33,25 @@ class Group:
         act trivially.
     dim : int or None
         Dimension of the space the vectors live in.
+    signature : tuple of int or None
+        ``(p, q)`` for the pseudo-orthogonal ``O(p,q)``/``SO(p,q)``, which
+        preserve ``diag(+1 (p times), -1 (q times))``; ``None`` for ``O(d)``.
     """
 
     n_items: int | None
     orthogonal: str | None
     translations: bool
     dim: int | None
+    signature: tuple | None = None
 
     @property
     def name(self):
         factors = []
         if self.n_items is not None:
             factors.append(f"S_{self.n_items}")
-        if self.orthogonal is not None:
+        if self.signature is not None:
+            factors.append(f"{self.orthogonal}({self.signature[0]},{self.signature[1]})")
+        elif self.orthogonal is not None:
             prefix = {"O": "E", "SO": "SE"}[self.orthogonal] if self.translations else ""
             factors.append(f"{prefix or self.orthogonal}({self.dim})")
         return " x ".join(factors)
@@ -55,11 +61,14 @@ class Group:
 
         Haar-random orthogonal maps, uniform permutations and standard
         normal translations (homogeneous matrices ``[[Q, b], [0, 1]]``).
+        A pseudo-orthogonal group has no uniform distribution: it raises.
         """
+        if self.signature is not None:
+            raise ValueError(f"{self.name} is not compact: it has no uniform random elements.")
         return _as_elements(*random_group_elements(self, n, generator=generator, dtype=dtype))
 
 
-_FACTOR = re.compile(r"^(S_?(?:n|\d+)|O|SO|E|SE)(?:\((\d+)\))?$")
+_FACTOR = re.compile(r"^(S_?(?:n|\d+)|O|SO|E|SE)(?:\((\d+)(?:,(\d+))?\))?$")
 
 
 def _item_count(rep):
@@ -98,13 +107,18 @@ def parse_group(name, rep):
     if not factors or len(factors) > 2:
         raise ValueError(_unknown(name))
     space = None if rep.dim is None else rep.dim - rep.affine
-    n_items = orthogonal = None
+    n_items = orthogonal = signature = None
     translations = False
     for factor in factors:
         match = _FACTOR.match(factor)
         if match is None:
             raise ValueError(_unknown(name))
-        kind, dim = match.groups()
+        kind, dim, negative = match.groups()
+        if negative is not None:
+            if kind not in ("O", "SO"):
+                raise ValueError(_unknown(name))
+            signature = (int(dim), int(negative))
+            dim = str(sum(signature))
         if kind not in ("O", "SO", "E", "SE"):  # S_n, S_5, Sn, ...
             if n_items is not None:
                 raise ValueError(_unknown(name))
@@ -145,13 +159,16 @@ def parse_group(name, rep):
     if n_items is not None and orthogonal is not None:
         if any(isinstance(part, Tensor) for part in rep.parts()):
             raise ValueError("Tensor parts cannot be combined with permutations of items.")
-    return Group(n_items, orthogonal, translations, space)
+    if signature is not None and min(signature) == 0:
+        signature = None  # O(d, 0) is O(d)
+    return Group(n_items, orthogonal, translations, space, signature)
 
 
 def _unknown(name):
     return (
         f"Unknown group {name!r}. Use one of O(d), SO(d), E(d), SE(d) (with d the dimension "
-        f'of input_rep\'s vectors), S_n, a product such as "S_n x O(3)", or "discovered".'
+        f"of input_rep's vectors), O(p,q) or SO(p,q) (p + q = d, e.g. the Lorentz group "
+        f'O(1,3)), S_n, a product such as "S_n x O(3)", or "discovered".'
     )
 
 
@@ -175,9 +192,7 @@ def random_group_elements(group, n, *, generator=None, dtype=torch.float64):
     """
     permutation = linear = shift = None
     if group.n_items is not None:
-        orders = torch.stack(
-            [torch.randperm(group.n_items, generator=generator) for _ in range(n)]
-        )
+        orders = torch.stack([torch.randperm(group.n_items, generator=generator) for _ in range(n)])
         permutation = torch.nn.functional.one_hot(orders, group.n_items).to(dtype)
     if group.orthogonal is not None:
         linear = random_orthogonal(

@@ -1,10 +1,15 @@
-"""Probabilistic symmetrization: exact equivariance for any backbone.
+"""Exact symmetry: probabilistic symmetrization and invariant features.
 
 ``Symmetrized(backbone, sampler, ...)`` averages a backbone over group
 elements drawn from a distribution that moves with the input, which makes
-it exactly equivariant for every draw (Kim et al., NeurIPS 2023). The
-estimators use it with ``symmetrize="probabilistic"``; the pieces are here
-for use in your own torch code.
+it exactly equivariant for every draw (Kim et al., NeurIPS 2023); the
+estimators use it with ``symmetrize="probabilistic"``.
+``InvariantModel(InvariantFeatures(...), backbone)`` runs a backbone on the
+invariants of a group that preserves a bilinear form (Villar et al.,
+NeurIPS 2021); the estimators use it with
+``symmetrize="invariant_features"``, and :func:`invariant_frame` finds the
+frame and form from any basis of so(p, q). The pieces are here for use in
+your own torch code.
 """
 
 from ._frames import (
@@ -25,12 +30,15 @@ from ..groups import (
     random_group_elements,
     random_orthogonal,
 )
+from ._invariants import InvariantFeatures, InvariantModel, invariant_frame
 from ._samplers import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSampler
 from ._symmetrized import Symmetrized
 
 __all__ = [
     "EquivariantFrameNet",
     "Group",
+    "InvariantFeatures",
+    "InvariantModel",
     "ItemLayout",
     "RandomFrameSampler",
     "RotationOrbitSampler",
@@ -38,6 +46,7 @@ __all__ = [
     "act",
     "complete_orientation",
     "gram_schmidt",
+    "invariant_frame",
     "orthogonal_frame",
     "parse_group",
     "random_group_elements",

@@ -1,0 +1,305 @@
+"""Exactly invariant models from the invariants of a group that preserves a bilinear form.
+
+"Scalars are universal" (Villar et al., NeurIPS 2021): a function of
+vectors ``v_1..v_n`` invariant under ``O(B)``, the group preserving a
+non-degenerate symmetric form ``B``, is a function of the products
+``v_i^T B v_j``; under its connected part ``SO(B)`` also of the
+determinants of ``d``-tuples (pseudo-scalars, which keep a chiral target's
+sign). An equivariant vector output is ``sum_i f_i v_i`` and a rank-2
+tensor output ``sum_ij f_ij v_i v_j^T + f_0 B^-1``, with invariant ``f``.
+
+The group may act on a subspace ``U`` only (a rotation of the x-y plane of
+R^3): every vector splits as ``v = E a + C b`` with ``a`` in ``U`` (moved,
+its products and determinants taken with the form restricted to ``U``) and
+``b`` in the fixed complement (features as they are). :func:`invariant_frame`
+finds ``E``, ``C`` and the form from the generators, in any basis, compact
+or not: so(d), the Lorentz algebra so(1,3), so(2,1), on all axes or some.
+"""
+
+from itertools import combinations
+from math import comb
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..lie import identify_algebra, invariant_forms, orthonormal_span
+from ..reps import Scalars, Tensor, Vectors
+
+__all__ = ["InvariantFeatures", "InvariantModel", "invariant_frame"]
+
+#: Relative tolerance of the tests on the generators (rank, preserved form).
+TOL = 1e-6
+
+#: At most this many invariant features: n vectors give n (n + 1) / 2
+#: products and C(n, r) determinants.
+MAX_FEATURES = 4096
+
+
+def _unsupported(generators, reason):
+    name = identify_algebra(generators, tol=0.1).name
+    return ValueError(
+        f'symmetrize="invariant_features" builds models for the groups that preserve a '
+        f"bilinear form: so(d), so(p,q) such as the Lorentz algebra so(1,3), on all axes "
+        f"of the vectors or on a subspace. The algebra here is {name} ({reason}). Use "
+        f'symmetrize="probabilistic" for one rotation or all of so(d), or fit without '
+        f"symmetrize to train with the discovered group as augmentation."
+    )
+
+
+def invariant_frame(generators, *, tol=TOL):
+    """The frame and form of the group an so(p, q) algebra (+ scaling) generates, in any basis.
+
+    Parameters
+    ----------
+    generators : array-like of shape (k, d, d)
+        A basis of the algebra, acting on column vectors of R^d.
+    tol : float, default=1e-6
+        Relative tolerance of the rank and form tests.
+
+    Returns
+    -------
+    frame : ndarray of shape (d, d)
+        ``[E | C]``: the first ``r`` columns span the subspace the group
+        moves, the others the subspace it fixes.
+    form : ndarray of shape (r, r)
+        The preserved form on the moved subspace, in the coordinates ``a``
+        of ``v = E a + C b``; positive definite for a compact group.
+    scaling : bool
+        Whether the algebra also holds the uniform scaling of that subspace
+        (``so(3) + scaling``).
+
+    Raises
+    ------
+    ValueError
+        When the algebra is not all of so(p, q) on the subspace it moves,
+        naming it.
+    """
+    stack = orthonormal_span(np.asarray(generators, dtype=float), rtol=tol)
+    k = len(stack)
+    if k == 0:
+        raise _unsupported(np.asarray(generators, dtype=float), "nothing moves")
+    d = stack.shape[1]
+    # What the generators reach, and what they all fix.
+    u, s, _ = np.linalg.svd(np.concatenate(list(stack), axis=1))
+    moved = u[:, : int(np.sum(s > tol * s.max()))]
+    _, s, vt = np.linalg.svd(np.concatenate(list(stack), axis=0))
+    fixed = vt[int(np.sum(s > tol * s.max())) :].T
+    r = moved.shape[1]
+    frame = np.concatenate([moved, fixed], axis=1)
+    if frame.shape[1] != d or abs(np.linalg.det(frame)) < tol:
+        raise _unsupported(stack, "it does not split space into a moved and a fixed part")
+    restricted = np.einsum("ai,kab,bj->kij", moved, stack, moved)
+    # Uniform scaling of the moved subspace, if the span holds it, is split off.
+    identity = np.eye(r) / np.sqrt(r)
+    weights = np.einsum("kij,ij->k", restricted, identity)
+    scaling = bool(np.linalg.norm(weights) > 1 - tol)
+    if scaling:
+        restricted = orthonormal_span(
+            restricted - np.einsum("k,ij->kij", weights, identity), rtol=tol
+        )
+    if len(restricted) != r * (r - 1) // 2 or r < 2:
+        raise _unsupported(
+            stack,
+            f"{len(restricted)} generators besides scaling, not the {r * (r - 1) // 2} of so({r})",
+        )
+    residuals, forms = invariant_forms(restricted)
+    form = forms[0]
+    eigenvalues = np.linalg.eigvalsh(form)
+    if residuals[0] > tol or np.min(np.abs(eigenvalues)) < tol * np.max(np.abs(eigenvalues)):
+        raise _unsupported(stack, "it preserves no non-degenerate form")
+    if np.sum(eigenvalues < 0) > np.sum(eigenvalues > 0):
+        form = -form  # more positive than negative signs, as so(p, q) with p >= q
+    return frame, form / np.max(np.abs(eigenvalues)), scaling
+
+
+def _layout(rep):
+    """Positions of the vectors' components (n, d) and of the other features (s,)."""
+    vectors, others, d = [], [], None
+    for where, part in rep.feature_slices():
+        columns = np.arange(where.start, where.stop)
+        if isinstance(part, Vectors):
+            if d is not None and part.vector_dim != d:
+                raise ValueError(
+                    f"Invariant features need every Vectors part of input_rep in one space; "
+                    f"{rep!r} mixes dimensions {d} and {part.vector_dim}."
+                )
+            d = part.vector_dim
+            vectors.append(columns.reshape(part.n, d))
+        elif isinstance(part, Scalars):
+            others.append(columns)
+        else:
+            raise ValueError(
+                f'symmetrize="invariant_features" takes Vectors and Scalars inputs; input_rep='
+                f'{rep!r} has a {type(part).__name__} part. Use symmetrize="probabilistic" '
+                f"or fit without symmetrize."
+            )
+    if not vectors:
+        raise ValueError(f"input_rep={rep!r} has no Vectors part for a group to act on.")
+    return np.concatenate(vectors), np.concatenate(others) if others else np.zeros(0, int)
+
+
+class InvariantFeatures(nn.Module):
+    """The invariants of a row under the group preserving ``form`` on the moved subspace.
+
+    Features, in order: the products ``a_i^T B a_j`` (``i <= j``), the
+    determinants of ``r``-tuples of the ``a_i`` (with ``oriented``), the
+    fixed coordinates ``b_i`` and the ``Scalars`` features. With
+    ``scaling`` the products and determinants are divided by the squared
+    scale ``s^2 = |(a_i^T B a_j)|_F / n`` (to its power ``r / 2``), which makes
+    them scale-free; ``s^2`` itself is what an equivariant output needs.
+
+    Parameters
+    ----------
+    rep : symlearn.reps.Rep
+        The input representation: Vectors parts (all in R^d) and Scalars.
+    frame : array-like of shape (d, d)
+        ``[E | C]`` from :func:`invariant_frame`.
+    form : array-like of shape (r, r)
+        The preserved form on the span of ``E``.
+    oriented : bool, default=True
+        Add the determinants: invariant under the connected group only.
+    scaling : bool, default=False
+        The group also scales the moved subspace uniformly.
+
+    Attributes
+    ----------
+    n_features : int
+        Number of invariant features.
+    """
+
+    def __init__(self, rep, frame, form, *, oriented=True, scaling=False):
+        super().__init__()
+        self.scaling = bool(scaling)
+        vector_index, other_index = _layout(rep)
+        frame = np.asarray(frame, dtype=float)
+        n, r = len(vector_index), len(form)
+        self.r, self.n_vectors = r, n
+        tuples = list(combinations(range(n), r)) if oriented and n >= r else []
+        self.n_features = n * (n + 1) // 2 + len(tuples) + n * (len(frame) - r) + len(other_index)
+        if self.n_features > MAX_FEATURES:
+            raise ValueError(
+                f"{n} vectors give {self.n_features} invariant features (products and "
+                f"{comb(n, r) if oriented else 0} determinants), more than {MAX_FEATURES}."
+            )
+        rows, cols = np.triu_indices(n)
+        self.register_buffer("vector_index", torch.as_tensor(vector_index, dtype=torch.long))
+        self.register_buffer("other_index", torch.as_tensor(other_index, dtype=torch.long))
+        self.register_buffer(
+            "coordinates", torch.as_tensor(np.linalg.inv(frame), dtype=torch.float32)
+        )
+        self.register_buffer("frame", torch.as_tensor(frame, dtype=torch.float32))
+        self.register_buffer("form", torch.as_tensor(np.asarray(form), dtype=torch.float32))
+        self.register_buffer("pairs", torch.as_tensor(np.stack([rows, cols]), dtype=torch.long))
+        self.register_buffer(
+            "tuples",
+            torch.as_tensor(np.asarray(tuples, dtype=int).reshape(-1, r), dtype=torch.long),
+        )
+
+    def split(self, x):
+        """The moved coordinates ``a`` (B, n, r) and fixed ones ``b`` (B, n, d - r) of the vectors."""
+        coordinates = x[:, self.vector_index] @ self.coordinates.T
+        return coordinates[..., : self.r], coordinates[..., self.r :]
+
+    def invariants(self, x):
+        """The features (B, n_features) and the squared scale (B,) (ones without scaling)."""
+        a, b = self.split(x)
+        products = torch.einsum("bia,ac,bjc->bij", a, self.form, a)
+        squared_scale = products.new_ones(len(x))
+        if self.scaling:
+            # Positive and of degree 2 for an indefinite form too.
+            squared_scale = products.flatten(1).norm(dim=1).clamp_min(1e-30) / self.n_vectors
+        parts = [products[:, self.pairs[0], self.pairs[1]] / squared_scale[:, None]]
+        if len(self.tuples):
+            determinants = torch.linalg.det(a[:, self.tuples])
+            parts.append(determinants / squared_scale[:, None] ** (self.r / 2))
+        parts += [b.flatten(1), x[:, self.other_index]]
+        return torch.cat(parts, dim=1), squared_scale
+
+    def forward(self, x):
+        return self.invariants(x)[0]
+
+
+class InvariantModel(nn.Module):
+    """A backbone on invariant features: exactly invariant or equivariant outputs.
+
+    Invariant outputs are the backbone's. For a ``Vectors(m, d)`` output
+    the backbone gives, per output vector, coefficients ``f_i`` of the input
+    vectors' moved parts and the fixed part: ``y = E sum_i f_i a_i + C h``.
+    For a ``Tensor(d, 2)`` output (the group moving all of R^d) it gives
+    ``f_ij`` (symmetric) and ``f_0``: ``y = sum_ij f_ij v_i v_j^T + f_0 B^-1``
+    (``f_0 s^2 B^-1`` when the group scales, so that ``y`` scales as
+    ``v v^T`` does).
+
+    Parameters
+    ----------
+    features : InvariantFeatures
+    backbone : torch.nn.Module
+        From ``(B, features.n_features)`` to ``(B, n_coefficients(...))``.
+    output_rep : symlearn.reps.Rep or None
+        ``None``: invariant outputs.
+    """
+
+    def __init__(self, features, backbone, output_rep=None):
+        super().__init__()
+        self.features, self.backbone = features, backbone
+        self.output_rep = output_rep
+        n_coefficients(features, output_rep)  # raises for what it cannot build
+        # B^-1 in the vectors' own axes (v = E a): the invariant rank-2 tensor.
+        moved = features.frame[:, : features.r]
+        self.register_buffer("inverse_form", moved @ torch.linalg.inv(features.form) @ moved.T)
+
+    def forward(self, x):
+        features, squared_scale = self.features.invariants(x)
+        coefficients = self.backbone(features)
+        if self.output_rep is None:
+            return coefficients
+        a, _ = self.features.split(x)
+        n, d, r = a.shape[1], len(self.features.frame), self.features.r
+        outputs, start = [], 0
+        for _, part in self.output_rep.feature_slices():
+            if isinstance(part, Scalars):
+                outputs.append(coefficients[:, start : start + part.n])
+                start += part.n
+            elif isinstance(part, Vectors):
+                size = part.n * (n + d - r)
+                c = coefficients[:, start : start + size].reshape(len(x), part.n, n + d - r)
+                moved = torch.einsum("bmi,bir->bmr", c[..., :n], a)
+                local = torch.cat([moved, c[..., n:]], dim=2)
+                outputs.append((local @ self.features.frame.T).flatten(1))
+                start += size
+            else:  # Tensor(d, 2), the group moving all of R^d
+                size = n * (n + 1) // 2 + 1
+                c = coefficients[:, start : start + size]
+                f = c.new_zeros(len(x), n, n)
+                f[:, self.features.pairs[0], self.features.pairs[1]] = c[:, :-1]
+                f = 0.5 * (f + f.transpose(1, 2))
+                v = a @ self.features.frame[:, :r].T  # the vectors, in their own axes
+                tensor = torch.einsum("bij,bia,bjc->bac", f, v, v)
+                # The invariant tensor scales as the products do.
+                tensor = tensor + (c[:, -1] * squared_scale)[:, None, None] * self.inverse_form
+                outputs.append(tensor.flatten(1))
+                start += size
+        return torch.cat(outputs, dim=1)
+
+
+def n_coefficients(features, output_rep):
+    """Outputs the backbone of an :class:`InvariantModel` needs for ``output_rep``."""
+    if output_rep is None:
+        return None
+    n, d, r = features.n_vectors, len(features.frame), features.r
+    total = 0
+    for _, part in output_rep.feature_slices():
+        if isinstance(part, Scalars):
+            total += part.n
+        elif isinstance(part, Vectors) and part.vector_dim == d:
+            total += part.n * (n + d - r)
+        elif isinstance(part, Tensor) and part.order == 2 and part.tensor_dim == d and r == d:
+            total += n * (n + 1) // 2 + 1
+        else:
+            raise ValueError(
+                f'symmetrize="invariant_features" builds Scalars, Vectors(m, {d}) outputs and, '
+                f"when the group moves all of R^{d}, Tensor({d}, 2); output_rep has {part!r}"
+                f"{' and the group moves a subspace only' if isinstance(part, Tensor) else ''}."
+            )
+    return total
