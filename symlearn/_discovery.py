@@ -211,6 +211,43 @@ def _exact_group(directions, reference, space, task, X_held, y_held, X_train):
     return readable_generators(directions, space)  # as measured
 
 
+def _confirmed(estimator, net, reference, evidence, verdict, imposed, X_held, y_held, task):
+    """The verdict after confirming the model trained with the symmetry on the held-out rows.
+
+    Directions within the model's own error need only not be refuted; the
+    others must be confirmed (see ``LOSS_TOLERANCE``). When they are not,
+    the reference model comes back (a plain backbone, the augmentation off)
+    and the verdict becomes inconclusive, saying why.
+    """
+    confirmation = _confirmation(reference, net.module_.backbone, X_held, y_held, task, 0)
+    accepted = verdict.accepted
+    clear = bool(np.all(evidence.errors[accepted] <= Z_CLEAR * evidence.floors[accepted]))
+    if not confirmation.worse and (clear or confirmation.bounded):
+        return verdict
+    net.module_.backbone = copy.deepcopy(reference).to(net.device)
+    augmentation = net.module_.augmentation
+    if not isinstance(augmentation, CandidateSymmetries):
+        augmentation.active.zero_()
+    c = confirmation
+    change = f"held-out loss {c.before:.4g} -> {c.after:.4g}"
+    return Verdict(
+        "inconclusive",
+        (
+            f"Training with {imposed} made the predictions worse ({change}): "
+            f"the data contradict along the orbit what the first-order evidence "
+            f"suggested."
+            if c.worse
+            else f"The held-out rows cannot confirm that training with {imposed} "
+            f"predicts as well ({change}, an increase of up to {c.bound:.3g} at "
+            f"{CONFIDENCE:.0%} confidence, more than the {c.allowed:.3g} allowed). "
+            f"More rows (or a larger validation_fraction) would tell."
+        )
+        + " The reference model is kept.",
+        verdict.accepted[:0],
+        verdict.reported if estimator.n_generators != "auto" else verdict.accepted[:0],
+    )
+
+
 def _train_invariant_model(estimator, net, space, task, exact, X_train, y_train, n_features):
     """Train, in place of the augmented backbone, the invariant-feature model of ``exact``.
 
@@ -301,42 +338,26 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         net.module_.backbone = backbone.to(net.device)
         net.initialize_optimizer()
         net.partial_fit(X_train, y_train)
-        confirmation = _confirmation(reference, net.module_.backbone, X_held, y_held, task, 0)
-        # Directions within the model's own error need only not be refuted;
-        # the others must be confirmed (see LOSS_TOLERANCE).
-        accepted = verdict.accepted
-        clear = bool(np.all(evidence.errors[accepted] <= Z_CLEAR * evidence.floors[accepted]))
-        if confirmation.worse or not (clear or confirmation.bounded):
-            net.module_.backbone.load_state_dict(reference.state_dict())
-            if not isinstance(augmentation, CandidateSymmetries):
-                augmentation.active.zero_()
-            imposed = (
-                f"the candidate symmetries ({augmentation.n_candidates})"
-                if isinstance(augmentation, CandidateSymmetries)
-                else f"the accepted symmetry ({len(verdict.accepted)} direction(s), a full orbit)"
-            )
-            c = confirmation
-            change = f"held-out loss {c.before:.4g} -> {c.after:.4g}"
-            verdict = Verdict(
-                "inconclusive",
-                (
-                    f"Training with {imposed} made the predictions worse ({change}): "
-                    f"the data contradict along the orbit what the first-order evidence "
-                    f"suggested."
-                    if c.worse
-                    else f"The held-out rows cannot confirm that training with {imposed} "
-                    f"predicts as well ({change}, an increase of up to {c.bound:.3g} at "
-                    f"{CONFIDENCE:.0%} confidence, more than the {c.allowed:.3g} allowed). "
-                    f"More rows (or a larger validation_fraction) would tell."
-                )
-                + " The reference model is kept.",
-                verdict.accepted[:0],
-                verdict.reported if estimator.n_generators != "auto" else verdict.accepted[:0],
-            )
+        imposed = (
+            f"the candidate symmetries ({augmentation.n_candidates})"
+            if isinstance(augmentation, CandidateSymmetries)
+            else f"the accepted symmetry ({len(verdict.accepted)} direction(s), a full orbit)"
+        )
+        verdict = _confirmed(
+            estimator, net, reference, evidence, verdict, imposed, X_held, y_held, task
+        )
     if estimator.symmetrize == "invariant_features" and estimator.group == "discovered":
         if verdict.name == "symmetric" and exact is not None:
             _train_invariant_model(estimator, net, space, task, exact, X_train, y_train, n_features)
-        else:
+            # The exact model must be confirmed as the augmented one was
+            # (with augment=False it is the only check).
+            imposed = (
+                f"the invariant-feature model of the accepted symmetry ({len(exact)} generator(s))"
+            )
+            verdict = _confirmed(
+                estimator, net, reference, evidence, verdict, imposed, X_held, y_held, task
+            )
+        if verdict.name != "symmetric" or exact is None:
             found = (
                 "candidate generators were given"
                 if isinstance(augmentation, CandidateSymmetries)
@@ -344,8 +365,8 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
             )
             warnings.warn(
                 f'symmetrize="invariant_features" with group="discovered" needs a symmetric '
-                f"verdict on searched generators; {found}, so the model is kept as trained. "
-                f"{verdict.reason}",
+                f"verdict on searched generators; {found}, so the model is not made exactly "
+                f"invariant. {verdict.reason}",
                 UserWarning,
                 stacklevel=3,
             )

@@ -18,6 +18,7 @@ from .symmetrize import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSa
 from .symmetrize._invariants import (
     InvariantFeatures,
     InvariantModel,
+    check_invariant_layout,
     invariant_frame,
     n_coefficients,
 )
@@ -37,6 +38,8 @@ def known_group(symmetrize, group, rep):
     if symmetrize is None:
         return None
     if group == "discovered":
+        if symmetrize == "invariant_features" and not (has_image(rep) or rep.affine):
+            check_invariant_layout(rep)  # before any training
         if has_image(rep) or rep.affine:
             kind = "an Image" if has_image(rep) else "a Points"
             raise ValueError(
@@ -177,7 +180,8 @@ def symmetrize_discovered(estimator, module, space, task, analysis):
     if not analysis.generator_accepted.any():
         return
     if estimator.symmetrize == "invariant_features":
-        if not isinstance(module.backbone, InvariantModel):
+        # Built for searched generators only (fit trains it in a third phase).
+        if space.candidates is None and not isinstance(module.backbone, InvariantModel):
             generators = space.to_model(analysis.accepted_generators)
             n_features = space.input_rep.size
             module.backbone = build_invariant_model(estimator, n_features, space, task, generators)

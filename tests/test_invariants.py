@@ -140,6 +140,12 @@ def test_oriented_features_keep_a_chiral_sign_that_orthogonal_ones_lose():
     torch.testing.assert_close(oriented(mirrored)[:, 6], -determinant)
 
 
+def test_tensor_outputs_need_not_be_symmetric():
+    model = _model(so_generators(3), Vectors(3, 3), Tensor(3, 2)).float()
+    T = model(torch.randn(8, 9, generator=torch.Generator().manual_seed(0))).reshape(8, 3, 3)
+    assert (T - T.transpose(1, 2)).abs().max() > 1e-3
+
+
 def test_invariant_features_refuse_points_and_unbuildable_outputs():
     frame, form, _ = invariant_frame(so_generators(3))
     with pytest.raises(ValueError, match="Points part"):
@@ -171,6 +177,7 @@ def test_pseudo_orthogonal_group_names_parse():
         ("invariant_features", "S_n x O(3)", Vectors(3, 3), "permutations of items"),
         ("invariant_features", "E(3)", Points(3, 3), "E\\(d\\)"),
         ("invariant_features", "discovered", Points(3, 3), "Points part"),
+        ("invariant_features", "discovered", Vectors(2, 3) + Tensor(3, 2), "Tensor part"),
         ("invariant_features_x", "O(3)", Vectors(3, 3), "invariant_features"),
     ],
 )
@@ -262,7 +269,7 @@ def test_discovered_without_a_symmetry_warns_and_keeps_the_plain_model():
     estimator = SymmetryDiscoveringRegressor(
         symmetrize="invariant_features", max_epochs=100, random_state=0
     )
-    with pytest.warns(UserWarning, match="kept as trained"):
+    with pytest.warns(UserWarning, match="not made exactly invariant"):
         estimator.fit(X, y)
     assert estimator.symmetry_verdict_ != "symmetric"
     assert isinstance(estimator.net_.module_.backbone, MLP)

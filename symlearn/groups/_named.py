@@ -190,6 +190,8 @@ def random_group_elements(group, n, *, generator=None, dtype=torch.float64):
     matrices (n, n_items, n_items), orthogonal maps (n, dim, dim) and
     translations (n, dim) drawn from a standard normal.
     """
+    if group.signature is not None:
+        raise ValueError(f"{group.name} is not compact: it has no uniform random elements.")
     permutation = linear = shift = None
     if group.n_items is not None:
         orders = torch.stack([torch.randperm(group.n_items, generator=generator) for _ in range(n)])

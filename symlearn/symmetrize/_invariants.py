@@ -26,7 +26,7 @@ from torch import nn
 from ..lie import identify_algebra, invariant_forms, orthonormal_span
 from ..reps import Scalars, Tensor, Vectors
 
-__all__ = ["InvariantFeatures", "InvariantModel", "invariant_frame"]
+__all__ = ["InvariantFeatures", "InvariantModel", "check_invariant_layout", "invariant_frame"]
 
 #: Relative tolerance of the tests on the generators (rank, preserved form).
 TOL = 1e-6
@@ -139,6 +139,11 @@ def _layout(rep):
     return np.concatenate(vectors), np.concatenate(others) if others else np.zeros(0, int)
 
 
+def check_invariant_layout(rep):
+    """Raise a clear ValueError unless ``rep`` is Vectors (all in one R^d) and Scalars."""
+    _layout(rep)
+
+
 class InvariantFeatures(nn.Module):
     """The invariants of a row under the group preserving ``form`` on the moved subspace.
 
@@ -227,9 +232,12 @@ class InvariantModel(nn.Module):
     the backbone gives, per output vector, coefficients ``f_i`` of the input
     vectors' moved parts and the fixed part: ``y = E sum_i f_i a_i + C h``.
     For a ``Tensor(d, 2)`` output (the group moving all of R^d) it gives
-    ``f_ij`` (symmetric) and ``f_0``: ``y = sum_ij f_ij v_i v_j^T + f_0 B^-1``
+    ``f_ij`` and ``f_0``: ``y = sum_ij f_ij v_i v_j^T + f_0 B^-1``
     (``f_0 s^2 B^-1`` when the group scales, so that ``y`` scales as
-    ``v v^T`` does).
+    ``v v^T`` does). These outputs span the maps equivariant under the whole
+    ``O(B)``: pseudo-vectors of the connected group (cross products, the
+    angular momentum ``r x p``) and its antisymmetric invariant tensors are
+    not built.
 
     Parameters
     ----------
@@ -269,11 +277,9 @@ class InvariantModel(nn.Module):
                 outputs.append((local @ self.features.frame.T).flatten(1))
                 start += size
             else:  # Tensor(d, 2), the group moving all of R^d
-                size = n * (n + 1) // 2 + 1
+                size = n * n + 1
                 c = coefficients[:, start : start + size]
-                f = c.new_zeros(len(x), n, n)
-                f[:, self.features.pairs[0], self.features.pairs[1]] = c[:, :-1]
-                f = 0.5 * (f + f.transpose(1, 2))
+                f = c[:, :-1].reshape(len(x), n, n)  # not symmetric: T need not be
                 v = a @ self.features.frame[:, :r].T  # the vectors, in their own axes
                 tensor = torch.einsum("bij,bia,bjc->bac", f, v, v)
                 # The invariant tensor scales as the products do.
@@ -295,7 +301,7 @@ def n_coefficients(features, output_rep):
         elif isinstance(part, Vectors) and part.vector_dim == d:
             total += part.n * (n + d - r)
         elif isinstance(part, Tensor) and part.order == 2 and part.tensor_dim == d and r == d:
-            total += n * (n + 1) // 2 + 1
+            total += n * n + 1
         else:
             raise ValueError(
                 f'symmetrize="invariant_features" builds Scalars, Vectors(m, {d}) outputs and, '
