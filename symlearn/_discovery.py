@@ -248,14 +248,14 @@ def _confirmed(estimator, net, reference, evidence, verdict, imposed, X_held, y_
     )
 
 
-def _train_invariant_model(estimator, net, space, task, exact, X_train, y_train, n_features):
+def _train_invariant_model(estimator, net, space, task, exact, X_train, y_train):
     """Train, in place of the augmented backbone, the invariant-feature model of ``exact``.
 
     A third phase, as long as the others (early stopping on the held-out
     rows): the model is exactly invariant, so the augmentation is off.
     """
     generators = space.to_model(exact)
-    model = build_invariant_model(estimator, n_features, space, task, generators)
+    model = build_invariant_model(estimator, space, task, generators)
     net.module_.backbone = _standardized(model, X_train).to(net.device)
     augmentation = net.module_.augmentation
     active = augmentation.active.clone()
@@ -348,7 +348,7 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         )
     if estimator.symmetrize == "invariant_features" and estimator.group == "discovered":
         if verdict.name == "symmetric" and exact is not None:
-            _train_invariant_model(estimator, net, space, task, exact, X_train, y_train, n_features)
+            _train_invariant_model(estimator, net, space, task, exact, X_train, y_train)
             # The exact model must be confirmed as the augmented one was
             # (with augment=False it is the only check).
             imposed = (

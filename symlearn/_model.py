@@ -38,8 +38,6 @@ def known_group(symmetrize, group, rep):
     if symmetrize is None:
         return None
     if group == "discovered":
-        if symmetrize == "invariant_features" and not (has_image(rep) or rep.affine):
-            check_invariant_layout(rep)  # before any training
         if has_image(rep) or rep.affine:
             kind = "an Image" if has_image(rep) else "a Points"
             raise ValueError(
@@ -47,6 +45,8 @@ def known_group(symmetrize, group, rep):
                 f"input_rep={rep!r} has {kind} part. Name a group for points (e.g. "
                 f'group="E(3)", symmetrize="probabilistic"), or fit without symmetrize.'
             )
+        if symmetrize == "invariant_features":
+            check_invariant_layout(rep)  # before any training
         return None
     parsed = parse_group(group, rep)
     if symmetrize == "probabilistic" and parsed.signature is not None:
@@ -65,7 +65,7 @@ def known_group(symmetrize, group, rep):
     return parsed
 
 
-def build_invariant_model(estimator, n_features, space, task, generators, *, oriented=True):
+def build_invariant_model(estimator, space, task, generators, *, oriented=True):
     """An :class:`~symlearn.symmetrize.InvariantModel` for the group of ``generators``.
 
     ``generators`` (k, d, d) act on the vectors in model coordinates; the
@@ -99,7 +99,7 @@ def build_backbone(estimator, n_features, space, task, *, on_backbone=None):
     if group is not None and estimator.symmetrize == "invariant_features":
         generators = space.to_model(_named_generators(group))
         model = build_invariant_model(
-            estimator, n_features, space, task, generators, oriented=group.orthogonal == "SO"
+            estimator, space, task, generators, oriented=group.orthogonal == "SO"
         )
         if on_backbone is not None:
             on_backbone(model)
@@ -183,8 +183,7 @@ def symmetrize_discovered(estimator, module, space, task, analysis):
         # Built for searched generators only (fit trains it in a third phase).
         if space.candidates is None and not isinstance(module.backbone, InvariantModel):
             generators = space.to_model(analysis.accepted_generators)
-            n_features = space.input_rep.size
-            module.backbone = build_invariant_model(estimator, n_features, space, task, generators)
+            module.backbone = build_invariant_model(estimator, space, task, generators)
         return
     sampler = _discovered_sampler(space, analysis)
     layout = ItemLayout(space.input_rep)

@@ -61,10 +61,9 @@ class Group:
 
         Haar-random orthogonal maps, uniform permutations and standard
         normal translations (homogeneous matrices ``[[Q, b], [0, 1]]``).
-        A pseudo-orthogonal group has no uniform distribution: it raises.
+        A pseudo-orthogonal group has no uniform distribution: it raises
+        (see :func:`random_group_elements`).
         """
-        if self.signature is not None:
-            raise ValueError(f"{self.name} is not compact: it has no uniform random elements.")
         return _as_elements(*random_group_elements(self, n, generator=generator, dtype=dtype))
 
 

@@ -294,6 +294,24 @@ def _acting_subspace(stack, rtol):
     return u[:, :rank]
 
 
+def split_scaling(restricted, *, tol):
+    """Split uniform scaling off an orthonormal span (k, n, n) acting on all of R^n.
+
+    Returns ``(has_scaling, rest)``: whether the span holds the identity
+    (within ``tol``), and an orthonormal basis of what is left besides it
+    (the span itself when it holds no scaling).
+    """
+    n = restricted.shape[1]
+    identity = np.eye(n) / np.sqrt(n)
+    weights = np.einsum("kij,ij->k", restricted, identity)
+    has_scaling = bool(np.linalg.norm(weights) > 1 - tol)
+    if not has_scaling:
+        return False, restricted
+    rest = restricted - np.einsum("k,ij->kij", weights, identity)
+    # The scaling alone leaves round-off, which a relative rank would keep.
+    return True, orthonormal_span(rest, rtol=tol) if len(restricted) > 1 else rest[:0]
+
+
 def identify_algebra(generators, *, tol=0.1, affine=False):
     """Name the Lie algebra spanned by ``generators`` up to a change of basis.
 
@@ -340,14 +358,7 @@ def identify_algebra(generators, *, tol=0.1, affine=False):
     axes = tuple(int(i) for i in np.flatnonzero(np.sum(frame**2, axis=1) > tol**2))
     restricted = np.einsum("ai,kab,bj->kij", frame, basis, frame)
 
-    # Split off uniform scaling of the acting subspace if the span contains it.
-    identity = np.eye(n) / np.sqrt(n)
-    weights = np.einsum("kij,ij->k", restricted, identity)
-    has_scaling = np.linalg.norm(weights) > 1 - tol
-    rest = restricted
-    if has_scaling:
-        rest = restricted - np.einsum("k,ij->kij", weights, identity)
-        rest = orthonormal_span(rest, rtol=tol) if k > 1 else rest[:0]
+    has_scaling, rest = split_scaling(restricted, tol=tol)
 
     def result(name, signature=None, form=None, compact=False):
         return AlgebraIdentity(name, k, n, axes, signature, form, closure, compact)

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ..lie import identify_algebra, invariant_forms, orthonormal_span
+from ..lie._structure import split_scaling
 from ..reps import Scalars, Tensor, Vectors
 
 __all__ = ["InvariantFeatures", "InvariantModel", "check_invariant_layout", "invariant_frame"]
@@ -91,13 +92,7 @@ def invariant_frame(generators, *, tol=TOL):
         raise _unsupported(stack, "it does not split space into a moved and a fixed part")
     restricted = np.einsum("ai,kab,bj->kij", moved, stack, moved)
     # Uniform scaling of the moved subspace, if the span holds it, is split off.
-    identity = np.eye(r) / np.sqrt(r)
-    weights = np.einsum("kij,ij->k", restricted, identity)
-    scaling = bool(np.linalg.norm(weights) > 1 - tol)
-    if scaling:
-        restricted = orthonormal_span(
-            restricted - np.einsum("k,ij->kij", weights, identity), rtol=tol
-        )
+    scaling, restricted = split_scaling(restricted, tol=tol)
     if len(restricted) != r * (r - 1) // 2 or r < 2:
         raise _unsupported(
             stack,
