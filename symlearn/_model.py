@@ -65,14 +65,24 @@ def known_group(symmetrize, group, rep):
     return parsed
 
 
-def build_invariant_model(estimator, space, task, generators, *, oriented=True):
+def build_invariant_model(estimator, space, task, generators, *, oriented=True, time_oriented=True):
     """An :class:`~symlearn.symmetrize.InvariantModel` for the group of ``generators``.
 
     ``generators`` (k, d, d) act on the vectors in model coordinates; the
     backbone comes from ``estimator.get_backbone`` on the invariant features.
+    The defaults build the connected group they generate, as for a
+    discovered algebra: determinants and, for so(r-1, 1), time orientations
+    kept (see :class:`~symlearn.symmetrize.InvariantFeatures`).
     """
     frame, form, scaling = invariant_frame(generators)
-    features = InvariantFeatures(space.input_rep, frame, form, oriented=oriented, scaling=scaling)
+    features = InvariantFeatures(
+        space.input_rep,
+        frame,
+        form,
+        oriented=oriented,
+        scaling=scaling,
+        time_oriented=time_oriented,
+    )
     n_outputs = n_coefficients(features, task.output_rep) or task.n_outputs
     backbone = estimator.get_backbone(
         features.n_features, n_outputs, input_rep=Scalars(features.n_features)
@@ -98,8 +108,10 @@ def build_backbone(estimator, n_features, space, task, *, on_backbone=None):
     group = known_group(estimator.symmetrize, estimator.group, rep)
     if group is not None and estimator.symmetrize == "invariant_features":
         generators = space.to_model(_named_generators(group))
+        # SO(p,q) keeps orientation, not time orientation (it holds PT).
+        oriented = group.orthogonal == "SO"
         model = build_invariant_model(
-            estimator, space, task, generators, oriented=group.orthogonal == "SO"
+            estimator, space, task, generators, oriented=oriented, time_oriented=False
         )
         if on_backbone is not None:
             on_backbone(model)
@@ -180,7 +192,7 @@ def symmetrize_discovered(estimator, module, space, task, analysis):
     if not analysis.generator_accepted.any():
         return
     if estimator.symmetrize == "invariant_features":
-        # Built for searched generators only (fit trains it in a third phase).
+        # Built for searched generators only (fit trains it in place of the augmented model).
         if space.candidates is None and not isinstance(module.backbone, InvariantModel):
             generators = space.to_model(analysis.accepted_generators)
             module.backbone = build_invariant_model(estimator, space, task, generators)

@@ -5,6 +5,7 @@ import math
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
+from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
 from ._data import TensorBatchDataset, collate_batch
@@ -12,7 +13,16 @@ from .exceptions import TrainingDivergedError
 from .groups import GroupAction, GroupElements
 from .nn import CandidateSymmetries
 
-__all__ = ["SymmetryNet"]
+__all__ = ["SymmetryNet", "rows_independent"]
+
+
+def rows_independent(module):
+    """Whether ``module``'s output for a row depends on that row alone (no batch normalization).
+
+    Batch normalization in training mode couples the rows of a batch:
+    appending moved rows to it would change the statistics every row sees.
+    """
+    return not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
 class SymmetryNet(NeuralNet):
@@ -116,12 +126,49 @@ class SymmetryNet(NeuralNet):
             action = self._group_action = GroupAction(rep, self.output_rep)
         return action
 
+    def train_step_single(self, batch, **fit_params):
+        """One training step; original and moved rows share one forward pass where they can.
+
+        With a fixed augmentation active and a backbone whose rows do not
+        interact (no batch normalization), the moved rows are appended to
+        the batch: one pass through the backbone instead of two, the same
+        outputs row by row (measured: the symmetric phase's steps cost about
+        twice the reference's with two passes). Otherwise skorch's step.
+        """
+        augmentation = self.module_.augmentation
+        fused = (
+            not fit_params
+            and augmentation.n_generators > 0
+            and not isinstance(augmentation, CandidateSymmetries)
+            and rows_independent(self.module_.backbone)
+        )
+        if not fused:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        X = to_tensor(Xi, device=self.device)
+        g, moved_X = self._moved_views(X, augmentation)
+        outputs = self.infer(torch.cat([X, moved_X]))
+        y_pred, moved_pred = outputs[: len(X)], outputs[len(X) :]
+        y_true = to_tensor(yi, device=self.device)
+        task = self.criterion_(y_pred, y_true)
+        loss = self._augmented_loss(task, y_pred, y_true, g, moved_X, moved_pred)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _moved_views(self, X, augmentation):
+        """``n_augmentations`` views of the rows ``X``, moved by fresh group elements."""
+        n_views = self.n_augmentations
+        g = GroupElements(augmentation.sample(len(X) * n_views))
+        return g, self.group_action().act(g, X.repeat(n_views, 1))
+
     def _augmentation_loss(self, task, X, y_pred, y_true, augmentation):
+        g, moved_X = self._moved_views(X, augmentation)
+        return self._augmented_loss(task, y_pred, y_true, g, moved_X, self.infer(moved_X))
+
+    def _augmented_loss(self, task, y_pred, y_true, g, moved_X, moved_pred):
         n_views = self.n_augmentations
         action = self.group_action()
-        g = GroupElements(augmentation.sample(len(X) * n_views))
-        moved_X = action.act(g, X.repeat(n_views, 1))
-        moved_pred = self.infer(moved_X)
         if n_views > 1:
             y_true = y_true.repeat(n_views, *([1] * (y_true.ndim - 1)))
             y_pred = y_pred.repeat(n_views, *([1] * (y_pred.ndim - 1)))

@@ -79,8 +79,9 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         Largest normalized error (see :meth:`generator_errors`: 0 for an
         exact symmetry, about 1 for an arbitrary motion) of a direction
         accepted as a symmetry, at the upper end of its interval; it must
-        also lie within three times the error the model's own inaccuracy
-        allows (its floor). ``"auto"`` is 0.6, or 1.0 when ``input_rep``
+        also not be clearly beyond three times the error the model's own
+        inaccuracy allows (its floor), and beyond the floor itself the model
+        trained with it must be confirmed on the held-out rows. ``"auto"`` is 0.6, or 1.0 when ``input_rep``
         has an :class:`~symlearn.reps.Image` part (resampling a pixel grid
         puts a floor under the error that no model gets below).
     validation_fraction : float, default=0.2
@@ -130,10 +131,10 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         is the Lorentz group); or ``"discovered"``: after fitting, the
         backbone is symmetrized over the discovered group (probabilistic:
         one rotation, or all of so(d); invariant features: so(d) or so(p,q)
-        in any basis, on all axes or a subspace, trained in a third phase
-        when the verdict is symmetric). A named group builds the model from
-        the start, and the discovery then runs on it (``augment=False``
-        trains that reference only).
+        in any basis, on all axes or a subspace, trained in place of the
+        augmented model when the verdict is symmetric). A named group
+        builds the model from the start, and the discovery then runs on it
+        (``augment=False`` trains that reference only).
     n_group_samples : int, default=4
         Group elements drawn per row in each training step.
     n_group_samples_test : int, default=20

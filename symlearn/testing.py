@@ -140,14 +140,19 @@ def assert_equivariant(
     """
     X = torch.as_tensor(np.asarray(X, dtype=np.float64))
     worst = equivariance_error(
-        func, X, generators, input_rep, output_rep,
-        reach=reach, n_transforms=n_transforms, seed=seed,
+        func,
+        X,
+        generators,
+        input_rep,
+        output_rep,
+        reach=reach,
+        n_transforms=n_transforms,
+        seed=seed,
     )
     if not worst <= atol:
         kind = "invariant" if output_rep is None else "equivariant"
         raise AssertionError(
-            f"Not {kind}: an output deviated by {worst:.3g} under the group "
-            f"(allowed {atol:.3g})."
+            f"Not {kind}: an output deviated by {worst:.3g} under the group (allowed {atol:.3g})."
         )
 
 
@@ -167,8 +172,15 @@ def assert_invariant(
     >>> assert_invariant(radius, torch.randn(8, 2), so_generators(2), Vectors(1, 2))
     """
     assert_equivariant(
-        func, X, generators, rep, None,
-        reach=reach, n_transforms=n_transforms, atol=atol, seed=seed,
+        func,
+        X,
+        generators,
+        rep,
+        None,
+        reach=reach,
+        n_transforms=n_transforms,
+        atol=atol,
+        seed=seed,
     )
 
 
@@ -196,23 +208,44 @@ def assert_same_algebra(found, expected, *, min_similarity=0.99):
 
 
 def assert_group_equivariant(
-    func, X, group, input_rep, output_rep=None, *, n_transforms=4, rtol=1e-5, seed=0
+    func,
+    X,
+    group,
+    input_rep,
+    output_rep=None,
+    *,
+    reach=FULL_TURN_EXTENT,
+    n_transforms=4,
+    rtol=1e-5,
+    seed=0,
 ):
     """Assert ``|func(g x) - rho_out(g) func(x)| <= rtol |func(x)|`` for random ``g`` of ``group``.
 
-    Unlike :func:`assert_equivariant`, ``g`` is drawn from a whole group,
-    reflections and permutations of items included: Haar-random orthogonal
-    maps, uniform permutations, Gaussian translations.
+    Unlike :func:`assert_equivariant`, ``g`` is drawn from a whole group:
+    for a name, reflections and permutations of items included (Haar-random
+    orthogonal maps, uniform permutations, Gaussian translations); for
+    generators (a discovered algebra, compact or not), the connected group
+    they generate as far as ``reach``.
 
     Parameters
     ----------
     func : callable
         Maps a tensor of rows to a tensor of outputs.
     X : torch.Tensor of shape (n_samples, n_features)
-    group : str or symlearn.symmetrize.Group
-        E.g. ``"S_n x O(3)"`` (see :func:`symlearn.symmetrize.parse_group`).
+    group : str, symlearn.symmetrize.Group or array-like of shape (k, d, d)
+        E.g. ``"S_n x O(3)"`` (see :func:`symlearn.symmetrize.parse_group`),
+        or generators such as a fitted estimator's
+        ``discovered_generators_``: elements ``exp(t sum_i v_i L_i)`` with
+        ``v`` a random unit vector and ``t ~ U[-reach, reach]`` (see
+        :func:`symlearn.groups.sample_group_elements`).
     input_rep, output_rep : symlearn.reps.Rep
         ``output_rep=None`` asserts invariance.
+    reach : float, default=FULL_TURN_EXTENT
+        For generators only. Non-compact directions need a finite one: a
+        boost generator ``E_0i + E_i0`` (as :func:`symlearn.lie.so_pq_generators`
+        writes it) reaches rapidity ``reach``; discovered generators have
+        unit norm, so a boost reaches rapidity ``reach / sqrt(2)`` and a
+        scaling of R^d (``Id / sqrt(d)``) the factor ``exp(reach / sqrt(d))``.
     n_transforms : int, default=4
     rtol : float, default=1e-5
         Largest allowed norm of the deviation relative to the norm of ``func(X)``.
@@ -225,14 +258,17 @@ def assert_group_equivariant(
     >>> total_length = lambda x: x.reshape(len(x), -1, 3).norm(dim=-1).sum(dim=1, keepdim=True)
     >>> assert_group_equivariant(total_length, torch.randn(8, 12), "S_n x O(3)", Vectors(4, 3))
     """
-    if isinstance(group, str):
-        group = parse_group(group, input_rep)
+    group = _as_group(group, input_rep, reach)
     worst = equivariance_error(
         func, X, group, input_rep, output_rep, n_transforms=n_transforms, relative=True, seed=seed
     )
     if not worst <= rtol:
         kind = "invariant" if output_rep is None else "equivariant"
+        name = (
+            group.name
+            if isinstance(group, Group)
+            else f"the group of {len(group.generators)} generator(s)"
+        )
         raise AssertionError(
-            f"Not {kind} under {group.name}: a relative deviation of {worst:.3g} "
-            f"(allowed {rtol:.3g})."
+            f"Not {kind} under {name}: a relative deviation of {worst:.3g} (allowed {rtol:.3g})."
         )

@@ -4,6 +4,9 @@ from scipy.linalg import expm
 
 from symlearn.datasets import (
     make_asymmetric_regression,
+    make_emlp_inertia,
+    make_emlp_o5_synthetic,
+    make_emlp_particle_interaction,
     make_pairwise_distance_regression,
     make_ring_classification,
     make_rotated_digits,
@@ -159,8 +162,9 @@ def test_transform_dataset_moves_inputs_and_targets_together():
 
     X, y, truth = make_two_body_trajectories(10, random_state=0)
     rep = Vectors(20, 2)
-    X2, y2 = transform_dataset(X, y, truth, input_rep=rep, output_rep=rep, n_copies=3,
-                               random_state=0)
+    X2, y2 = transform_dataset(
+        X, y, truth, input_rep=rep, output_rep=rep, n_copies=3, random_state=0
+    )
     assert X2.shape == (30, 40) and y2.shape == (30, 40)
     # Rotations keep lengths, and one rotation moves a row's input and target.
     norms = lambda a: np.linalg.norm(a.reshape(len(a), -1, 2), axis=2)  # noqa: E731
@@ -264,3 +268,66 @@ def test_charged_nbody_leapfrog_conserves_energy():
     x_end, v_end = _leapfrog(x, v, q, 1000, 0.001, 0.1)
     drift = np.abs(energy(x_end, v_end) - energy(x, v))
     assert np.median(drift) < 1e-4 * np.median(np.abs(energy(x, v)))
+
+
+# -- the EMLP paper's tasks -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "n_features", "target_shape", "n_generators"),
+    [
+        (make_emlp_o5_synthetic, 10, (), 10),
+        (make_emlp_particle_interaction, 16, (), 6),
+        (make_emlp_inertia, 20, (9,), 4),
+    ],
+)
+def test_emlp_tasks_have_their_shapes_and_are_seeded(make, n_features, target_shape, n_generators):
+    X, y, generators = make(30, random_state=0)
+    assert X.shape == (30, n_features) and y.shape == (30, *target_shape)
+    assert len(generators) == n_generators
+    X2, y2, _ = make(30, random_state=0)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    assert not np.array_equal(X, make(30, random_state=1)[0])
+
+
+def test_emlp_targets_are_the_papers_functions_at_known_points():
+    from symlearn.datasets._emlp import _o5_target, _scattering_amplitude
+
+    e1 = np.eye(5)[0]
+    x = np.concatenate([e1, e1])[None]
+    np.testing.assert_allclose(_o5_target(x), np.sin(1.0) - 0.5 + 1.0)
+    at_rest = np.tile(np.eye(4)[0], 4)[None]  # four momenta (1, 0, 0, 0)
+    # L_e = e0 e0^T (<p1,p3> = <p1,p1>), L_mu = e0 e0^T: y = 4.
+    np.testing.assert_allclose(_scattering_amplitude(at_rest), 4.0)
+
+
+def test_emlp_targets_have_the_symmetry_the_paper_names():
+    from symlearn.datasets._emlp import _o5_target, _scattering_amplitude
+    from symlearn.datasets._equivariant import _inertia_tensors
+    from symlearn.lie import so_pq_generators
+
+    rng = np.random.default_rng(0)
+    X, y, _ = make_emlp_o5_synthetic(50, random_state=0)
+    orthogonal, _ = np.linalg.qr(rng.standard_normal((5, 5)))  # any element of O(5)
+    moved = (X.reshape(50, 2, 5) @ orthogonal.T).reshape(50, 10)
+    np.testing.assert_allclose(_o5_target(moved), y, atol=1e-9)
+
+    X, y, lorentz = make_emlp_particle_interaction(50, random_state=0)
+    eta = np.diag([1.0, -1.0, -1.0, -1.0])
+    for _ in range(3):  # boosts of rapidity up to 1 and rotations, all at once
+        boost = expm(np.einsum("k,kij->ij", rng.uniform(-1, 1, 6), so_pq_generators(1, 3)))
+        np.testing.assert_allclose(boost.T @ eta @ boost, eta, atol=1e-12)
+        moved = (X.reshape(50, 4, 4) @ boost.T).reshape(50, 16)
+        np.testing.assert_allclose(_scattering_amplitude(moved), y, rtol=1e-9, atol=1e-12)
+    assert np.allclose(lorentz, so_pq_generators(1, 3))
+
+    X, y, _ = make_emlp_inertia(50, random_state=0)
+    rotation = expm(np.einsum("k,kij->ij", rng.uniform(-3, 3, 3), so_generators(3)))
+    scale = 1.7
+    positions = X[:, :15].reshape(50, 5, 3) @ (scale * rotation).T
+    masses = X[:, 15:]
+    assert (masses > 0).all()
+    tensors = _inertia_tensors(positions, masses)
+    expected = scale**2 * rotation @ y.reshape(50, 3, 3) @ rotation.T
+    np.testing.assert_allclose(tensors, expected, rtol=1e-9, atol=1e-9)

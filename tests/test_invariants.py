@@ -13,7 +13,7 @@ from symlearn.symmetrize._invariants import (
     invariant_frame,
     n_coefficients,
 )
-from symlearn.testing import equivariance_error
+from symlearn.testing import assert_group_equivariant, equivariance_error
 
 
 def _conjugated(generators, seed):
@@ -124,6 +124,41 @@ def test_float32_model_is_equivariant_to_float_precision_under_boosts():
     model = _model(generators, Vectors(4, 4)).float()
     X = torch.randn(64, 16, generator=torch.Generator().manual_seed(1))
     assert equivariance_error(model, X, generators, Vectors(4, 4), reach=1.0, relative=True) < 1e-5
+
+
+def test_exactness_is_asserted_under_boosts_up_to_rapidity_one_and_scalings_up_to_two():
+    lorentz = so_pq_generators(1, 3)  # boosts E_0i + E_i0: t is the rapidity
+    model = _model(lorentz, Vectors(4, 4)).float()
+    X = torch.randn(64, 16, generator=torch.Generator().manual_seed(1))
+    assert_group_equivariant(model, X, lorentz, Vectors(4, 4), reach=1.0, rtol=1e-5)
+    conformal = np.concatenate([so_generators(3), np.eye(3)[None]])  # exp(t Id): factor e^t
+    model = _model(conformal, Vectors(3, 3), Tensor(3, 2)).float()
+    X = torch.randn(64, 9, generator=torch.Generator().manual_seed(2))
+    assert_group_equivariant(model, X, conformal, Vectors(3, 3), Tensor(3, 2), reach=np.log(2))
+    # A model of another group is not: the assertion can fail, and says under what.
+    with pytest.raises(AssertionError, match="group of 6 generator"):
+        rotations_only = _model(so_generators(4), Vectors(4, 4))
+        X = torch.randn(64, 16, generator=torch.Generator().manual_seed(3)).double()
+        assert_group_equivariant(rotations_only, X, lorentz, Vectors(4, 4), reach=1.0)
+
+
+def test_the_connected_lorentz_group_keeps_time_orientation_which_pt_reverses():
+    lorentz = so_pq_generators(1, 3)
+    frame, form, _ = invariant_frame(lorentz)
+    connected = InvariantFeatures(Vectors(3, 4), frame, form, time_oriented=True).double()
+    determinant_preserving = InvariantFeatures(Vectors(3, 4), frame, form).double()
+    assert connected.n_features == determinant_preserving.n_features + 3  # one per vector
+    X = torch.randn(256, 12, generator=torch.Generator().manual_seed(0)).double()
+    # Exact under the connected group (boosts up to rapidity 1 and rotations) ...
+    assert_group_equivariant(connected, X, lorentz, Vectors(3, 4), reach=1.0)
+    # ... and the time orientations change sign under PT (x -> -x, determinant +1),
+    # which leaves the other features as they are.
+    features, reversed_ = connected(X), connected(-X)
+    n = determinant_preserving.n_features
+    torch.testing.assert_close(reversed_[:, :n], features[:, :n])
+    torch.testing.assert_close(reversed_[:, n:], -features[:, n:])
+    timelike = X.reshape(256, 3, 4)[..., 0] ** 2 > (X.reshape(256, 3, 4)[..., 1:] ** 2).sum(-1)
+    assert (features[:, n:] != 0).eq(timelike).all()  # zero outside the light cones
 
 
 def test_oriented_features_keep_a_chiral_sign_that_orthogonal_ones_lose():

@@ -99,3 +99,54 @@ def test_an_overflowing_augmentation_is_named_in_the_divergence_error():
         est.fit(X, y)
     # In the first epoch of the symmetric phase, after the 40 of the reference.
     assert "epoch 41" in str(caught.value)
+
+
+def _symmetric_fit():
+    X, y, _ = make_rotation_invariant_regression(300, random_state=0)
+    est = SymmetryDiscoveringRegressor(max_epochs=40, random_state=0).fit(X, y)
+    assert est.symmetry_verdict_ == "symmetric"
+    net = est.net_
+    X = torch.as_tensor(est._scaled_inputs(X[:64]), dtype=torch.float32)
+    return net, X, torch.as_tensor(y[:64, None], dtype=torch.float32)
+
+
+def _batch_sizes(module):
+    sizes = []
+    module.register_forward_hook(lambda m, inputs, output: sizes.append(len(inputs[0])))
+    return sizes
+
+
+def test_original_and_moved_rows_share_one_forward_pass_with_the_same_loss():
+    from symlearn._net import rows_independent
+
+    net, X, y = _symmetric_fit()
+    assert rows_independent(net.module_.backbone)
+    sizes = _batch_sizes(net.module_.backbone)
+    net.module_.zero_grad()
+    torch.manual_seed(0)
+    fused = net.train_step_single((X, y))["loss"]
+    fused_grads = [p.grad.clone() for p in net.module_.backbone.parameters()]
+    assert sizes == [2 * len(X)]  # original and moved rows together
+    net.module_.zero_grad()
+    torch.manual_seed(0)  # the same group elements
+    net.module_.train()
+    apart = net.get_loss(net.infer(X), y, X=X, training=True)
+    apart.backward()
+    assert sizes[1:] == [len(X), len(X)]
+    torch.testing.assert_close(fused, apart, rtol=1e-5, atol=1e-7)
+    for fused_grad, p in zip(fused_grads, net.module_.backbone.parameters()):
+        torch.testing.assert_close(fused_grad, p.grad, rtol=1e-4, atol=1e-6)
+
+
+def test_a_backbone_with_batch_normalization_keeps_two_forward_passes():
+    from symlearn._net import rows_independent
+
+    net, X, y = _symmetric_fit()
+    normalized = torch.nn.Sequential(
+        torch.nn.Linear(X.shape[1], 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 1)
+    )
+    assert not rows_independent(normalized)
+    net.module_.backbone = normalized
+    sizes = _batch_sizes(normalized)
+    net.train_step_single((X, y))
+    assert sizes == [len(X), len(X)]  # the moved rows never share the batch statistics

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from symlearn._evidence import Evidence
-from symlearn._verdict import GAP, MIN_REFERENCE_SCORE, Z_MAX, judge
+from symlearn._verdict import GAP, MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, judge, propose_group
 
 
 def evidence(errors, floors=0.05, width=0.01, score=0.95):
@@ -25,7 +25,7 @@ def test_a_cluster_well_inside_the_floor_and_apart_from_the_rest_is_accepted():
 
 
 def test_the_acceptance_ends_at_the_largest_jump_among_passing_directions():
-    # All three pass (z <= 3 at the upper end), but the third stands 4x apart
+    # All three pass (z <= 3 even at the upper end), but the third stands 4x apart
     # from the second while the first two are 1.25x apart.
     verdict = judge(evidence([0.02, 0.025, 0.1, 1.0], floors=0.05), tolerance=0.6)
     assert verdict.name == "symmetric"
@@ -65,9 +65,17 @@ def test_a_search_space_that_is_all_symmetry_is_accepted_whole():
     np.testing.assert_array_equal(verdict.accepted, [0, 1, 2])
 
 
-def test_a_direction_neither_exact_nor_broken_is_inconclusive():
-    # z between 2.6 and 3.4: its interval straddles the limit.
-    verdict = judge(evidence([0.15, 0.9], floors=0.05, width=0.02), tolerance=0.6)
+def test_a_direction_whose_interval_straddles_the_limit_is_left_to_the_orbit():
+    # z between 2.6 and 3.4: not clearly broken, and six times more exact
+    # than the next direction. Accepted here; above Z_CLEAR, the model
+    # trained with it must still be confirmed on the held-out rows.
+    straddling = evidence([0.15, 0.9], floors=0.05, width=0.02)
+    verdict = judge(straddling, tolerance=0.6)
+    assert verdict.name == "symmetric"
+    np.testing.assert_array_equal(verdict.accepted, [0])
+    assert straddling.errors[0] > Z_CLEAR * straddling.floors[0]
+    # Beyond the absolute tolerance it is neither clearly exact nor clearly broken.
+    verdict = judge(straddling, tolerance=0.1)
     assert verdict.name == "inconclusive" and "neither clearly exact" in verdict.reason
 
 
@@ -85,3 +93,44 @@ def test_forcing_n_generators_reports_k_directions_but_accepts_only_passing_ones
     negative = judge(evidence([0.5, 0.9, 1.0]), tolerance=0.6, n_generators=k)
     assert negative.name == "none" and len(negative.accepted) == 0
     assert len(negative.reported) == k
+
+
+def _lorentz_among_others(seed=0):
+    """The six so(1,3) generators (unit norm) and ten other gl(4) directions, all orthonormal."""
+    from symlearn.lie import so_pq_generators
+
+    lorentz = so_pq_generators(1, 3).reshape(6, 16)
+    others = np.random.default_rng(seed).standard_normal((10, 16))
+    basis, _ = np.linalg.qr(np.vstack([lorentz, others]).T)  # Gram-Schmidt keeps the order
+    # The first six columns span so(1,3) (QR of its own basis first).
+    return basis.T.reshape(16, 4, 4)
+
+
+def test_a_weak_reference_whose_most_exact_directions_span_a_named_group_proposes_it():
+    # A smooth spectrum, well within the floors: a weak model's evidence.
+    errors = np.linspace(0.4, 1.2, 16)
+    weak = evidence(errors, floors=2.0, width=0.05, score=0.47)
+    weak = Evidence(weak.errors, weak.intervals, weak.floors, _lorentz_among_others(), 0.47)
+    verdict = judge(weak, tolerance=0.2)
+    assert verdict.name == "inconclusive"
+    accepted, name = propose_group(weak, verdict, tolerance=0.2)
+    np.testing.assert_array_equal(accepted, np.arange(6))
+    assert name == "so(1,3)"
+
+
+def test_only_a_weak_reference_on_a_named_group_proposes_anything():
+    errors = np.linspace(0.4, 1.2, 16)
+    base = evidence(errors, floors=2.0, width=0.05)
+    directions = _lorentz_among_others()
+
+    def proposal(score, directions):
+        weak = Evidence(base.errors, base.intervals, base.floors, directions, score)
+        return propose_group(weak, judge(weak, tolerance=0.2), tolerance=0.2)
+
+    # A reference good enough to judge directions one by one.
+    assert proposal(MIN_REFERENCE_SCORE + 0.01, directions) is None
+    # The same directions, the Lorentz ones not all among the most exact.
+    assert proposal(0.47, directions[np.r_[0:5, 6:16, 5]]) is None
+    # Random directions: a few close under the bracket by chance, never a whole so(p,q).
+    random = np.random.default_rng(1).standard_normal((16, 4, 4))
+    assert proposal(0.47, random / np.linalg.norm(random, axis=(1, 2), keepdims=True)) is None

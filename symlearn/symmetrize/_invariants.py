@@ -144,10 +144,20 @@ class InvariantFeatures(nn.Module):
 
     Features, in order: the products ``a_i^T B a_j`` (``i <= j``), the
     determinants of ``r``-tuples of the ``a_i`` (with ``oriented``), the
+    time orientations ``tau_i`` (with ``time_oriented``, see below), the
     fixed coordinates ``b_i`` and the ``Scalars`` features. With
     ``scaling`` the products and determinants are divided by the squared
     scale ``s^2 = |(a_i^T B a_j)|_F / n`` (to its power ``r / 2``), which makes
     them scale-free; ``s^2`` itself is what an equivariant output needs.
+
+    Time orientation: when ``B`` has one negative sign (so(r-1, 1), such as
+    the Lorentz group's so(1,3)), the vectors with ``a^T B a < 0`` form two
+    cones, which the connected group never swaps (the sign of ``e^T B a``,
+    ``e`` the negative axis of ``B``, tells them apart), while time reversal
+    does. ``tau = sign(e^T B a) * max(-a^T B a, 0)`` is invariant under the
+    connected group, continuous, zero outside the cones, and changes sign
+    under time reversal. Polynomial invariants cannot carry it: the connected
+    group is dense in the determinant-preserving one for polynomials.
 
     Parameters
     ----------
@@ -158,9 +168,12 @@ class InvariantFeatures(nn.Module):
     form : array-like of shape (r, r)
         The preserved form on the span of ``E``.
     oriented : bool, default=True
-        Add the determinants: invariant under the connected group only.
+        Add the determinants: invariant under the determinant-preserving group only.
     scaling : bool, default=False
         The group also scales the moved subspace uniformly.
+    time_oriented : bool, default=False
+        Add the time orientations (a form with one negative sign only):
+        invariant under the connected group only.
 
     Attributes
     ----------
@@ -168,15 +181,21 @@ class InvariantFeatures(nn.Module):
         Number of invariant features.
     """
 
-    def __init__(self, rep, frame, form, *, oriented=True, scaling=False):
+    def __init__(self, rep, frame, form, *, oriented=True, scaling=False, time_oriented=False):
         super().__init__()
         self.scaling = bool(scaling)
         vector_index, other_index = _layout(rep)
         frame = np.asarray(frame, dtype=float)
+        form = np.asarray(form, dtype=float)
         n, r = len(vector_index), len(form)
         self.r, self.n_vectors = r, n
         tuples = list(combinations(range(n), r)) if oriented and n >= r else []
-        self.n_features = n * (n + 1) // 2 + len(tuples) + n * (len(frame) - r) + len(other_index)
+        values, axes = np.linalg.eigh(form)
+        # The one negative axis of the form, as a covector a -> e^T B a; none otherwise.
+        time = (form @ axes[:, 0])[None] if time_oriented and np.sum(values < 0) == 1 else []
+        self.n_features = (
+            n * (n + 1) // 2 + len(tuples) + n * len(time) + n * (len(frame) - r) + len(other_index)
+        )
         if self.n_features > MAX_FEATURES:
             raise ValueError(
                 f"{n} vectors give {self.n_features} invariant features (products and "
@@ -189,7 +208,10 @@ class InvariantFeatures(nn.Module):
             "coordinates", torch.as_tensor(np.linalg.inv(frame), dtype=torch.float32)
         )
         self.register_buffer("frame", torch.as_tensor(frame, dtype=torch.float32))
-        self.register_buffer("form", torch.as_tensor(np.asarray(form), dtype=torch.float32))
+        self.register_buffer("form", torch.as_tensor(form, dtype=torch.float32))
+        self.register_buffer(
+            "time", torch.as_tensor(np.asarray(time).reshape(-1, r), dtype=torch.float32)
+        )
         self.register_buffer("pairs", torch.as_tensor(np.stack([rows, cols]), dtype=torch.long))
         self.register_buffer(
             "tuples",
@@ -213,6 +235,10 @@ class InvariantFeatures(nn.Module):
         if len(self.tuples):
             determinants = torch.linalg.det(a[:, self.tuples])
             parts.append(determinants / squared_scale[:, None] ** (self.r / 2))
+        if len(self.time):
+            cone = torch.diagonal(products, dim1=1, dim2=2).neg().clamp_min(0.0)
+            sides = torch.sign(a @ self.time[0])
+            parts.append(sides * cone / squared_scale[:, None])
         parts += [b.flatten(1), x[:, self.other_index]]
         return torch.cat(parts, dim=1), squared_scale
 
