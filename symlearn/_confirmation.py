@@ -117,7 +117,12 @@ def confirmed(
     """
     confirmation = _confirmation(reference, net.module_.backbone, X_held, y_held, task, 0)
     accepted = verdict.accepted
-    clear = bool(np.all(evidence.errors[accepted] <= Z_CLEAR * evidence.floors[accepted]))
+    floors = evidence.floors[accepted]
+    # Clear: within the model's own error, and not possibly beyond Z_MAX.
+    clear = bool(
+        np.all(evidence.errors[accepted] <= Z_CLEAR * floors)
+        and np.all(evidence.intervals[accepted, 1] <= Z_MAX * floors)
+    )
     if not confirmation.worse and (clear or confirmation.bounded):
         return verdict
     _restore_reference(net, reference)
@@ -157,7 +162,9 @@ def _restore_reference(net, reference):
     """Put the reference model back in ``net``, the augmentation off."""
     net.module_.backbone = copy.deepcopy(reference).to(net.device)
     augmentation = net.module_.augmentation
-    if not isinstance(augmentation, CandidateSymmetries):
+    if isinstance(augmentation, CandidateSymmetries):
+        augmentation.enabled.fill_(False)
+    else:
         augmentation.active.zero_()
 
 
@@ -179,9 +186,8 @@ def supported(net, reference, weak, proposal, imposed, X_held, y_held, task):
     after = reference_score(_outputs(final, X_held).double().numpy(), y_held, classify)
     accepted, name = proposal
     span = f"its {len(accepted)} most exact directions span {name}"
-    change = (
-        f"held-out loss {c.before:.4g} -> {c.after:.4g}, R^2 {max(before, 0):.2f} -> {after:.2f}"
-    )
+    score = "Brier skill score" if classify else "R^2"
+    change = f"held-out loss {c.before:.4g} -> {c.after:.4g}, {score} {max(before, 0):.2f} -> {after:.2f}"
     if c.improved and after >= MIN_REFERENCE_SCORE:
         return Verdict(
             "symmetric",

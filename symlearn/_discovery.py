@@ -198,20 +198,25 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
     net.fit(X_train, y_train)
     reference = copy.deepcopy(net.module_.backbone)
     evidence = measure_evidence(reference, X_held, y_held, space, task)
-    verdict = judge(evidence, tolerance=space.tolerance, n_generators=estimator.n_generators)
     augmentation = net.module_.augmentation
     searched = not isinstance(augmentation, CandidateSymmetries)
     exact_model = estimator.symmetrize == "invariant_features" and estimator.group == "discovered"
+    # Whether a model trained with the accepted directions will meet the held-out rows.
+    tested = not searched or estimator.augment or exact_model
+    verdict = judge(
+        evidence,
+        tolerance=space.tolerance,
+        n_generators=estimator.n_generators,
+        tested=tested,
+    )
     # A weak reference may propose a group, tried when a later phase can test it.
     weak, proposal = verdict, None
-    if searched and estimator.n_generators == "auto" and (estimator.augment or exact_model):
-        proposal = propose_group(
-            evidence, verdict, tolerance=space.tolerance, affine=space.input_rep.affine
-        )
+    if searched and estimator.n_generators == "auto" and tested:
+        proposal = propose_group(evidence, verdict, affine=space.input_rep.affine)
     if proposal is not None:
         verdict = Verdict("symmetric", "proposed", proposal[0], proposal[0])  # until tested
 
-    def tested(verdict, imposed, refutes):
+    def checked(verdict, imposed, refutes):
         """The verdict after the model just trained with ``imposed`` met the held-out rows."""
         nonlocal proposal
         if proposal is None:
@@ -271,7 +276,7 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         net.module_.backbone = backbone.to(net.device)
         net.initialize_optimizer()
         net.partial_fit(X_train, y_train)
-        verdict = tested(
+        verdict = checked(
             verdict,
             f"the accepted symmetry ({len(verdict.accepted)} direction(s), a full orbit)"
             if searched
@@ -282,7 +287,7 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         if verdict.name == "symmetric" and exact is not None:
             _train_invariant_model(estimator, net, space, task, exact, X_train, y_train)
             # The exact model must be confirmed as an augmented one would be.
-            verdict = tested(
+            verdict = checked(
                 verdict,
                 f"the invariant-feature model of the accepted symmetry ({len(exact)} generator(s))",
                 # A worse exact model may only be too narrow a model class.

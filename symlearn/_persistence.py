@@ -56,8 +56,10 @@ from .exceptions import ModelFileError
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 #: Bumped whenever a file written by this version cannot be read by an older one.
-#: Format 1 named classes by import path; it is no longer read.
-FORMAT_VERSION = 2
+#: Format 1 named classes by import path; it is no longer read. Format 3 added
+#: the time orientation to the invariant features of a discovered so(p, 1)
+#: (a model of more features than format 2 would rebuild).
+FORMAT_VERSION = 3
 
 #: Tensor dtypes a file may hold.
 _DTYPES = {
@@ -228,9 +230,15 @@ def _read(path):
 
 
 def _retired(path, version):
+    why = (
+        "which named classes by import path and is no longer read (it was not safe for "
+        "untrusted files)"
+        if version == 1
+        else "which is no longer read (its invariant-feature models of a discovered "
+        "so(p,1) lack the time orientation)"
+    )
     return (
-        f"{path} was written in symlearn file format {version}, which named classes by "
-        f"import path and is no longer read (it was not safe for untrusted files). "
+        f"{path} was written in symlearn file format {version}, {why}. "
         f"Refit the model with this symlearn and save it again."
     )
 

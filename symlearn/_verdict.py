@@ -105,7 +105,7 @@ def _advice():
     )
 
 
-def judge(evidence, *, tolerance, n_generators="auto"):
+def judge(evidence, *, tolerance, n_generators="auto", tested=True):
     """The :class:`Verdict` on an :class:`~symlearn._evidence.Evidence`.
 
     Parameters
@@ -117,6 +117,11 @@ def judge(evidence, *, tolerance, n_generators="auto"):
         ``"auto"``: report the accepted directions. An integer ``k``:
         report the ``k`` most exact directions whatever their evidence;
         only those among them that pass are accepted.
+    tested : bool, default=True
+        Whether a model trained with the accepted directions will meet the
+        held-out rows. Without that test a direction passes only when its
+        whole interval is within ``Z_MAX`` of its floor: a straddling one
+        would be taken on the first-order evidence alone.
     """
     floors = np.maximum(evidence.floors, 1e-300)
     lower, upper = evidence.intervals[:, 0] / floors, evidence.intervals[:, 1] / floors
@@ -143,7 +148,9 @@ def judge(evidence, *, tolerance, n_generators="auto"):
     # arbitrary motion of the same size, 1.8-2.3 on rotated digits), the
     # tolerance is relative to their median.
     scale = max(1.0, float(np.median(evidence.errors)))
-    passes = (lower <= Z_MAX) & (evidence.intervals[:, 1] <= tolerance * scale)
+    passes = ((upper if not tested else lower) <= Z_MAX) & (
+        evidence.intervals[:, 1] <= tolerance * scale
+    )
     passing = 0
     while passing < m and passes[order[passing]]:
         passing += 1
@@ -190,7 +197,7 @@ def judge(evidence, *, tolerance, n_generators="auto"):
     )
 
 
-def propose_group(evidence, verdict, *, tolerance, affine=False):
+def propose_group(evidence, verdict, *, affine=False):
     """The group a reference too weak to judge directions proposes, or None.
 
     When the reference model explains less than ``MIN_REFERENCE_SCORE`` of
@@ -212,7 +219,6 @@ def propose_group(evidence, verdict, *, tolerance, affine=False):
     verdict : Verdict
         What :func:`judge` said; only an "inconclusive" verdict on a weak
         reference gets a proposal.
-    tolerance : float
     affine : bool, default=False
         Whether the directions are homogeneous affine generators.
 

@@ -130,3 +130,32 @@ def test_a_symmetry_the_orbit_refutes_leaves_none_when_every_other_direction_is_
     pair = Verdict("symmetric", "First order.", np.array([0, 1]), np.array([0, 1]))
     args = (SimpleNamespace(n_generators="auto"), _net_with(worse), reference, evidence, pair)
     assert confirmed(*args, "it", X, y, task, refutes=True).name == "inconclusive"
+
+
+def test_a_direction_within_its_floor_but_with_a_wide_interval_must_be_confirmed():
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal((60, 1)).astype(np.float32)
+    X, task = _held_out(len(y))
+    reference = _Fixed(y + 0.1 * rng.standard_normal(y.shape))
+    # Worse on two rows only: neither significantly worse nor bounded.
+    after = reference.outputs.numpy().copy()
+    after[:2] = y[:2] + 1.0
+    final = _Fixed(after)
+    accepted = Verdict("symmetric", "First order.", np.array([0]), np.array([0]))
+
+    def verdict(upper):
+        # z 0.9, its interval reaching up to `upper` floors.
+        evidence = Evidence(
+            np.array([0.045, 1.0]),
+            np.array([[0.025, 0.05 * upper], [0.9, 1.1]]),
+            np.full(2, 0.05),
+            np.zeros((2, 2, 2)),
+            0.99,
+        )
+        args = (SimpleNamespace(n_generators="auto"), _net_with(final), reference, evidence)
+        return confirmed(*args, accepted, "it", X, y, task, refutes=True)
+
+    c = _confirmation(reference, final, X, y, task, 0)
+    assert not c.worse and not c.bounded
+    assert verdict(1.5).name == "symmetric"  # clear: only a refutation would turn it down
+    assert verdict(4.5).name == "inconclusive"  # possibly beyond Z_MAX: it must be confirmed

@@ -75,7 +75,9 @@ def _assert_same_fitted_state(a, b):
         _assert_same_config(
             getattr(a._state, part).to_config(), getattr(b._state, part).to_config(), part
         )
-    for x, y in zip(a._state.reference.state_dict().values(), b._state.reference.state_dict().values()):
+    for x, y in zip(
+        a._state.reference.state_dict().values(), b._state.reference.state_dict().values()
+    ):
         assert torch.equal(x, y)
     assert len(b.net_.history) == len(a.net_.history)
 
@@ -214,6 +216,11 @@ def test_damaged_altered_and_foreign_files_are_refused(fitted_regressor, tmp_pat
     newer = symlearn.FORMAT_VERSION + 1
     _rewrite(path, envelope={"format_version": newer})
     with pytest.raises(ValueError, match=f"format {newer}.*Upgrade symlearn"):
+        symlearn.load(path)
+
+    path.write_bytes(original)
+    _rewrite(path, envelope={"format_version": 2})
+    with pytest.raises(ValueError, match="format 2, which is no longer read.*Refit"):
         symlearn.load(path)
 
     path.write_bytes(original)

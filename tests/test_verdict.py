@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from symlearn._evidence import Evidence
-from symlearn._verdict import GAP, MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, judge, propose_group
+from symlearn._verdict import (
+    GAP,
+    MIN_REFERENCE_SCORE,
+    Z_CLEAR,
+    Z_MAX,
+    judge,
+    propose_group,
+)
 
 
 def evidence(errors, floors=0.05, width=0.01, score=0.95):
@@ -77,6 +84,10 @@ def test_a_direction_whose_interval_straddles_the_limit_is_left_to_the_orbit():
     # Beyond the absolute tolerance it is neither clearly exact nor clearly broken.
     verdict = judge(straddling, tolerance=0.1)
     assert verdict.name == "inconclusive" and "neither clearly exact" in verdict.reason
+    # Nor is it taken when no model trained with it will meet the held-out rows
+    # (augment=False without an exact model): the first order alone must decide.
+    verdict = judge(straddling, tolerance=0.6, tested=False)
+    assert verdict.name == "inconclusive" and "neither clearly exact" in verdict.reason
 
 
 def test_the_absolute_tolerance_caps_a_direction_the_floor_would_allow():
@@ -113,7 +124,7 @@ def test_a_weak_reference_whose_most_exact_directions_span_a_named_group_propose
     weak = Evidence(weak.errors, weak.intervals, weak.floors, _lorentz_among_others(), 0.47)
     verdict = judge(weak, tolerance=0.2)
     assert verdict.name == "inconclusive"
-    accepted, name = propose_group(weak, verdict, tolerance=0.2)
+    accepted, name = propose_group(weak, verdict)
     np.testing.assert_array_equal(accepted, np.arange(6))
     assert name == "so(1,3)"
 
@@ -125,7 +136,7 @@ def test_only_a_weak_reference_on_a_named_group_proposes_anything():
 
     def proposal(score, directions):
         weak = Evidence(base.errors, base.intervals, base.floors, directions, score)
-        return propose_group(weak, judge(weak, tolerance=0.2), tolerance=0.2)
+        return propose_group(weak, judge(weak, tolerance=0.2))
 
     # A reference good enough to judge directions one by one.
     assert proposal(MIN_REFERENCE_SCORE + 0.01, directions) is None

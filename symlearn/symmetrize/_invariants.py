@@ -209,8 +209,11 @@ class InvariantFeatures(nn.Module):
         )
         self.register_buffer("frame", torch.as_tensor(frame, dtype=torch.float32))
         self.register_buffer("form", torch.as_tensor(form, dtype=torch.float32))
+        # Derived from the form, so not saved: the state is the same whether or not it applies.
         self.register_buffer(
-            "time", torch.as_tensor(np.asarray(time).reshape(-1, r), dtype=torch.float32)
+            "time",
+            torch.as_tensor(np.asarray(time).reshape(-1, r), dtype=torch.float32),
+            persistent=False,
         )
         self.register_buffer("pairs", torch.as_tensor(np.stack([rows, cols]), dtype=torch.long))
         self.register_buffer(
