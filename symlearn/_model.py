@@ -7,10 +7,17 @@ the discovered group. ``fit`` and :func:`symlearn.load` both call it, so a
 loaded model is built exactly as the fitted one was.
 """
 
+import numpy as np
 import torch
 
 from .groups import ItemLayout, parse_group
-from .lie import identify_algebra, so_generators, so_pq_generators
+from .lie import (
+    affine_embedding,
+    identify_algebra,
+    so_generators,
+    so_pq_generators,
+    translation_generators,
+)
 from .nn import SymmetryModule
 from .reps import Scalars
 from .reps._image import has_image
@@ -38,15 +45,17 @@ def known_group(symmetrize, group, rep):
     if symmetrize is None:
         return None
     if group == "discovered":
+        if symmetrize == "invariant_features":
+            check_invariant_layout(rep)  # before any training; points are centred
+            return None
         if has_image(rep) or rep.affine:
             kind = "an Image" if has_image(rep) else "a Points"
             raise ValueError(
-                f'group="discovered" symmetrizes over discovered linear maps of vectors; '
-                f"input_rep={rep!r} has {kind} part. Name a group for points (e.g. "
-                f'group="E(3)", symmetrize="probabilistic"), or fit without symmetrize.'
+                f'group="discovered" with symmetrize="probabilistic" averages over discovered '
+                f"linear maps of vectors; input_rep={rep!r} has {kind} part. Name a group "
+                f'for points (e.g. group="E(3)"), use symmetrize="invariant_features" (points '
+                f"under e(n)), or fit without symmetrize."
             )
-        if symmetrize == "invariant_features":
-            check_invariant_layout(rep)  # before any training
         return None
     parsed = parse_group(group, rep)
     if symmetrize == "probabilistic" and parsed.signature is not None:
@@ -55,13 +64,15 @@ def known_group(symmetrize, group, rep):
             f'compact. Use symmetrize="invariant_features" for it.'
         )
     if symmetrize == "invariant_features" and (
-        parsed.orthogonal is None or parsed.n_items is not None or parsed.translations
+        parsed.orthogonal is None or parsed.n_items is not None
     ):
         raise ValueError(
-            f'symmetrize="invariant_features" with a named group builds O(d), SO(d), O(p,q) '
-            f'and SO(p,q); group={group!r} is {parsed.name}. Use symmetrize="probabilistic" '
-            f"for permutations of items and for E(d)/SE(d)."
+            f'symmetrize="invariant_features" with a named group builds O(d), SO(d), O(p,q), '
+            f"SO(p,q), E(d) and SE(d); group={group!r} is {parsed.name}. Use "
+            f'symmetrize="probabilistic" for permutations of items.'
         )
+    if symmetrize == "invariant_features":
+        check_invariant_layout(rep)
     return parsed
 
 
@@ -74,7 +85,7 @@ def build_invariant_model(estimator, space, task, generators, *, oriented=True, 
     discovered algebra: determinants and, for so(r-1, 1), time orientations
     kept (see :class:`~symlearn.symmetrize.InvariantFeatures`).
     """
-    frame, form, scaling = invariant_frame(generators)
+    frame, form, scaling = invariant_frame(generators, affine=space.input_rep.affine)
     features = InvariantFeatures(
         space.input_rep,
         frame,
@@ -91,9 +102,13 @@ def build_invariant_model(estimator, space, task, generators, *, oriented=True, 
 
 
 def _named_generators(group):
-    """A basis of the algebra of a named O(d)/SO(d)/O(p,q)/SO(p,q), data coordinates."""
+    """A basis of the algebra of a named O(d)/SO(d)/O(p,q)/SO(p,q)/E(d)/SE(d), data coordinates."""
     if group.signature is not None:
         return so_pq_generators(*group.signature)
+    if group.translations:
+        return np.concatenate(
+            [affine_embedding(so_generators(group.dim)), translation_generators(group.dim)]
+        )
     return so_generators(group.dim)
 
 

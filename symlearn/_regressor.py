@@ -131,10 +131,10 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         is the Lorentz group); or ``"discovered"``: after fitting, the
         backbone is symmetrized over the discovered group (probabilistic:
         one rotation, or all of so(d); invariant features: so(d) or so(p,q)
-        in any basis, on all axes or a subspace, trained in place of the
-        augmented model when the verdict is symmetric). A named group
-        builds the model from the start, and the discovery then runs on it
-        (``augment=False`` trains that reference only).
+        in any basis, on all axes or a subspace, and e(n) on Points, trained
+        in place of the augmented model when the verdict is symmetric). A
+        named group builds the model from the start, and the discovery then
+        runs on it (``augment=False`` trains that reference only).
     n_group_samples : int, default=4
         Group elements drawn per row in each training step.
     n_group_samples_test : int, default=20

@@ -3,7 +3,12 @@ import pytest
 import torch
 
 from symlearn import SymmetryDiscoveringRegressor, load, save
-from symlearn.lie import so_generators, so_pq_generators
+from symlearn.lie import (
+    affine_embedding,
+    so_generators,
+    so_pq_generators,
+    translation_generators,
+)
 from symlearn.nn import MLP
 from symlearn.reps import Points, Scalars, Tensor, Vectors
 from symlearn.symmetrize import parse_group
@@ -181,10 +186,31 @@ def test_tensor_outputs_need_not_be_symmetric():
     assert (T - T.transpose(1, 2)).abs().max() > 1e-3
 
 
-def test_invariant_features_refuse_points_and_unbuildable_outputs():
-    frame, form, _ = invariant_frame(so_generators(3))
-    with pytest.raises(ValueError, match="Points part"):
-        InvariantFeatures(Points(3, 3), frame, form)
+def _euclidean(d):
+    return np.concatenate([affine_embedding(so_generators(d)), translation_generators(d)])
+
+
+def test_points_are_centred_so_that_euclidean_motions_leave_the_features_exact():
+    rep = Points(3, 2) + Vectors(1, 2) + Scalars(1)  # positions, a velocity, a mass
+    frame, form, _ = invariant_frame(_euclidean(2), affine=True)
+    features = InvariantFeatures(rep, frame, form)
+    model = InvariantModel(features, MLP(features.n_features, 4 * 2), Vectors(2, 2)).double()
+    X = 30 + torch.randn(64, rep.size, generator=torch.Generator().manual_seed(0)).double()
+    # Turns about any point and translations (30 units away), on points and velocity.
+    assert_group_equivariant(model, X, _euclidean(2), rep, Vectors(2, 2), reach=10.0)
+    # A scaling about the origin is not a symmetry of the model: the check can fail.
+    scaling = affine_embedding(np.eye(2)[None])
+    with pytest.raises(AssertionError):
+        assert_group_equivariant(model, X, scaling, rep, Vectors(2, 2), reach=0.5)
+
+
+def test_points_need_every_translation_in_the_span():
+    turn_about_a_point = affine_embedding(so_generators(2))
+    with pytest.raises(ValueError, match="so\\(2\\) .*every translation"):
+        invariant_frame(turn_about_a_point, affine=True)
+
+
+def test_invariant_features_refuse_unbuildable_outputs():
     sub_frame, sub_form, _ = invariant_frame(_rotation_xy())
     features = InvariantFeatures(Vectors(2, 3), sub_frame, sub_form)
     with pytest.raises(ValueError, match="subspace only"):
@@ -210,8 +236,8 @@ def test_pseudo_orthogonal_group_names_parse():
     [
         ("probabilistic", "O(1,3)", Vectors(2, 4), "not compact"),
         ("invariant_features", "S_n x O(3)", Vectors(3, 3), "permutations of items"),
-        ("invariant_features", "E(3)", Points(3, 3), "E\\(d\\)"),
-        ("invariant_features", "discovered", Points(3, 3), "Points part"),
+        ("invariant_features", "E(3)", Points(3, 3) + Tensor(3, 2), "Tensor part"),
+        ("probabilistic", "discovered", Points(3, 3), "Points part"),
         ("invariant_features", "discovered", Vectors(2, 3) + Tensor(3, 2), "Tensor part"),
         ("invariant_features_x", "O(3)", Vectors(3, 3), "invariant_features"),
     ],
@@ -308,3 +334,21 @@ def test_discovered_without_a_symmetry_warns_and_keeps_the_plain_model():
         estimator.fit(X, y)
     assert estimator.symmetry_verdict_ != "symmetric"
     assert isinstance(estimator.net_.module_.backbone, MLP)
+
+
+def test_a_named_euclidean_group_gives_an_exactly_invariant_fit_on_points():
+    rng = np.random.default_rng(0)
+    P = rng.standard_normal((300, 3, 2)) + rng.normal(0, 2, size=(300, 1, 2))
+    y = np.linalg.norm(P[:, 0] - P[:, 1], axis=1)
+    est = SymmetryDiscoveringRegressor(
+        input_rep=Points(3, 2),
+        symmetrize="invariant_features",
+        group="E(2)",
+        augment=False,
+        max_epochs=20,
+        random_state=0,
+    ).fit(P.reshape(300, 6), y)
+    X = P.reshape(300, 6)[:50]
+    predict = lambda rows: torch.as_tensor(est.predict(rows.numpy()))[:, None]
+    # Reflections included (E(2)), 32-bit model: within float precision.
+    assert_group_equivariant(predict, torch.as_tensor(X), "E(2)", Points(3, 2), rtol=1e-5)

@@ -14,6 +14,11 @@ its products and determinants taken with the form restricted to ``U``) and
 ``b`` in the fixed complement (features as they are). :func:`invariant_frame`
 finds ``E``, ``C`` and the form from the generators, in any basis, compact
 or not: so(d), the Lorentz algebra so(1,3), so(2,1), on all axes or some.
+
+``Points`` (affine generators ``[[A, b], [0, 0]]``) are taken when the
+algebra holds every translation (e(n), e(n) + scaling): the points are
+centred on their centroid, which makes them vectors that the linear part
+``A`` moves, and that no translation does.
 """
 
 from itertools import combinations
@@ -25,7 +30,7 @@ from torch import nn
 
 from ..lie import identify_algebra, invariant_forms, orthonormal_span
 from ..lie._structure import split_scaling
-from ..reps import Scalars, Tensor, Vectors
+from ..reps import Points, Scalars, Tensor, Vectors
 
 __all__ = ["InvariantFeatures", "InvariantModel", "check_invariant_layout", "invariant_frame"]
 
@@ -42,13 +47,31 @@ def _unsupported(generators, reason):
     return ValueError(
         f'symmetrize="invariant_features" builds models for the groups that preserve a '
         f"bilinear form: so(d), so(p,q) such as the Lorentz algebra so(1,3), on all axes "
-        f"of the vectors or on a subspace. The algebra here is {name} ({reason}). Use "
+        f"of the vectors or on a subspace, and e(n) on points. The algebra here is {name} "
+        f"({reason}). Use "
         f'symmetrize="probabilistic" for one rotation or all of so(d), or fit without '
         f"symmetrize to train with the discovered group as augmentation."
     )
 
 
-def invariant_frame(generators, *, tol=TOL):
+def _linear_part(stack, tol):
+    """The linear parts ``A`` of affine generators that hold every translation, or raise."""
+    d = stack.shape[1] - 1
+    linear = stack[:, :d, :d].reshape(len(stack), d * d)
+    # Combinations of the generators with no linear part: the translations they hold.
+    _, s, vt = np.linalg.svd(linear.T, full_matrices=True)
+    rank = int(np.sum(s > tol * max(s.max(initial=0.0), 1e-300)))
+    translations = vt[rank:] @ stack[:, :d, d]
+    if len(translations) == 0 or np.linalg.matrix_rank(translations, tol=tol) < d:
+        raise _unsupported(
+            stack[:, :d, :d],
+            "on points, only a span holding every translation is built (e(n), e(n) + "
+            "scaling); its linear part is named here",
+        )
+    return orthonormal_span(stack[:, :d, :d], rtol=tol)
+
+
+def invariant_frame(generators, *, tol=TOL, affine=False):
     """The frame and form of the group an so(p, q) algebra (+ scaling) generates, in any basis.
 
     Parameters
@@ -57,6 +80,10 @@ def invariant_frame(generators, *, tol=TOL):
         A basis of the algebra, acting on column vectors of R^d.
     tol : float, default=1e-6
         Relative tolerance of the rank and form tests.
+    affine : bool, default=False
+        Homogeneous generators ``[[A, b], [0, 0]]`` of motions of points
+        (shape ``(k, d + 1, d + 1)``): the span must hold every translation,
+        and the frame and form are those of its linear parts ``A``.
 
     Returns
     -------
@@ -77,6 +104,8 @@ def invariant_frame(generators, *, tol=TOL):
         naming it.
     """
     stack = orthonormal_span(np.asarray(generators, dtype=float), rtol=tol)
+    if affine and len(stack):
+        stack = _linear_part(stack, tol)
     k = len(stack)
     if k == 0:
         raise _unsupported(np.asarray(generators, dtype=float), "nothing moves")
@@ -109,33 +138,36 @@ def invariant_frame(generators, *, tol=TOL):
 
 
 def _layout(rep):
-    """Positions of the vectors' components (n, d) and of the other features (s,)."""
-    vectors, others, d = [], [], None
+    """Columns of vectors and points (n, d), of other features (s,), and which are points (n,)."""
+    vectors, others, points, d = [], [], [], None
     for where, part in rep.feature_slices():
         columns = np.arange(where.start, where.stop)
-        if isinstance(part, Vectors):
-            if d is not None and part.vector_dim != d:
+        if isinstance(part, (Vectors, Points)):
+            dim = part.vector_dim if isinstance(part, Vectors) else part.point_dim
+            if d is not None and dim != d:
                 raise ValueError(
-                    f"Invariant features need every Vectors part of input_rep in one space; "
-                    f"{rep!r} mixes dimensions {d} and {part.vector_dim}."
+                    f"Invariant features need every Vectors and Points part of input_rep in "
+                    f"one space; {rep!r} mixes dimensions {d} and {dim}."
                 )
-            d = part.vector_dim
+            d = dim
             vectors.append(columns.reshape(part.n, d))
+            points.append(np.full(part.n, isinstance(part, Points)))
         elif isinstance(part, Scalars):
             others.append(columns)
         else:
             raise ValueError(
-                f'symmetrize="invariant_features" takes Vectors and Scalars inputs; input_rep='
-                f'{rep!r} has a {type(part).__name__} part. Use symmetrize="probabilistic" '
-                f"or fit without symmetrize."
+                f'symmetrize="invariant_features" takes Vectors, Points and Scalars inputs; '
+                f"input_rep={rep!r} has a {type(part).__name__} part. Use "
+                f'symmetrize="probabilistic" or fit without symmetrize.'
             )
     if not vectors:
         raise ValueError(f"input_rep={rep!r} has no Vectors part for a group to act on.")
-    return np.concatenate(vectors), np.concatenate(others) if others else np.zeros(0, int)
+    others = np.concatenate(others) if others else np.zeros(0, int)
+    return np.concatenate(vectors), others, np.concatenate(points)
 
 
 def check_invariant_layout(rep):
-    """Raise a clear ValueError unless ``rep`` is Vectors (all in one R^d) and Scalars."""
+    """Raise a clear ValueError unless ``rep`` is Vectors and Points (in one R^d) and Scalars."""
     _layout(rep)
 
 
@@ -184,7 +216,7 @@ class InvariantFeatures(nn.Module):
     def __init__(self, rep, frame, form, *, oriented=True, scaling=False, time_oriented=False):
         super().__init__()
         self.scaling = bool(scaling)
-        vector_index, other_index = _layout(rep)
+        vector_index, other_index, points = _layout(rep)
         frame = np.asarray(frame, dtype=float)
         form = np.asarray(form, dtype=float)
         n, r = len(vector_index), len(form)
@@ -203,6 +235,8 @@ class InvariantFeatures(nn.Module):
             )
         rows, cols = np.triu_indices(n)
         self.register_buffer("vector_index", torch.as_tensor(vector_index, dtype=torch.long))
+        # Points are centred on their centroid (derived from the layout, not saved).
+        self.register_buffer("points", torch.as_tensor(points), persistent=False)
         self.register_buffer("other_index", torch.as_tensor(other_index, dtype=torch.long))
         self.register_buffer(
             "coordinates", torch.as_tensor(np.linalg.inv(frame), dtype=torch.float32)
@@ -223,7 +257,11 @@ class InvariantFeatures(nn.Module):
 
     def split(self, x):
         """The moved coordinates ``a`` (B, n, r) and fixed ones ``b`` (B, n, d - r) of the vectors."""
-        coordinates = x[:, self.vector_index] @ self.coordinates.T
+        items = x[:, self.vector_index]
+        if self.points.any():
+            centroid = items[:, self.points].mean(dim=1, keepdim=True)
+            items = torch.where(self.points[None, :, None], items - centroid, items)
+        coordinates = items @ self.coordinates.T
         return coordinates[..., : self.r], coordinates[..., self.r :]
 
     def invariants(self, x):
