@@ -55,10 +55,10 @@ def _outputs(backbone, X):
         backbone.train(was_training)
 
 
-def _per_row_losses(backbone, X, y, task):
-    """The task loss of each held-out row (model units), shape (n,)."""
-    losses = task.criterion(reduction="none")(_outputs(backbone, X), torch.as_tensor(y))
-    return losses.reshape(len(X), -1).mean(dim=1).double().numpy()
+def _per_row_losses(outputs, y, task):
+    """The task loss of each held-out row (model units) given the outputs, shape (n,)."""
+    losses = task.criterion(reduction="none")(outputs, torch.as_tensor(y))
+    return losses.reshape(len(outputs), -1).mean(dim=1).double().numpy()
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,16 @@ def _confirmation(reference, final, X, y, task, random_state):
     gives one-sided ``CONFIDENCE`` bounds on the increase, compared with the
     allowance ``max(LOSS_TOLERANCE * before, LOSS_SLACK)``.
     """
-    before = _per_row_losses(reference, X, y, task)
-    after = _per_row_losses(final, X, y, task)
+    return _compared(_outputs(reference, X), _outputs(final, X), y, task, random_state)
+
+
+def _compared(before, after, y, task, random_state):
+    """:func:`_confirmation` from the two models' outputs on the held-out rows."""
+    before = _per_row_losses(before, y, task)
+    after = _per_row_losses(after, y, task)
     difference = after - before
-    draws = np.random.default_rng(random_state).integers(0, len(X), size=(200, len(X)))
+    n = len(difference)
+    draws = np.random.default_rng(random_state).integers(0, n, size=(200, n))
     means = difference[draws].mean(axis=1)
     lower, upper = np.quantile(means, [1 - CONFIDENCE, CONFIDENCE])
     allowed = max(LOSS_TOLERANCE * before.mean(), LOSS_SLACK)
@@ -179,15 +185,17 @@ def supported(net, reference, weak, proposal, imposed, X_held, y_held, task):
     ``MIN_REFERENCE_SCORE``). Otherwise the reference model comes back and
     the verdict stays inconclusive, saying what was tried.
     """
-    final = net.module_.backbone
     classify = isinstance(task, ClassificationTask)
-    c = _confirmation(reference, final, X_held, y_held, task, 0)
-    before = reference_score(_outputs(reference, X_held).double().numpy(), y_held, classify)
-    after = reference_score(_outputs(final, X_held).double().numpy(), y_held, classify)
+    outputs = _outputs(reference, X_held), _outputs(net.module_.backbone, X_held)
+    c = _compared(*outputs, y_held, task, 0)
+    before, after = (reference_score(o.double().numpy(), y_held, classify) for o in outputs)
     accepted, name = proposal
     span = f"its {len(accepted)} most exact directions span {name}"
     score = "Brier skill score" if classify else "R^2"
-    change = f"held-out loss {c.before:.4g} -> {c.after:.4g}, {score} {max(before, 0):.2f} -> {after:.2f}"
+    change = (
+        f"held-out loss {c.before:.4g} -> {c.after:.4g}, "
+        f"{score} {max(before, 0):.2f} -> {after:.2f}"
+    )
     if c.improved and after >= MIN_REFERENCE_SCORE:
         return Verdict(
             "symmetric",

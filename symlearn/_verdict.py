@@ -16,7 +16,10 @@ exact symmetry and grows with how much the direction breaks the task.
   first-order evidence cannot decide; the orbit can (a scaling of a very
   accurate model, z 2.7 in 2.1-3.3, eight times more exact than the next
   direction; a rotation broken by 10%, z 3.3 in 2.4-4.0, which training
-  with it predicts ten times worse).
+  with it predicts four times worse). When no model trained with the
+  directions will meet the held-out rows (``augment=False`` without an
+  exact model), a direction passes only with its whole interval within
+  ``Z_MAX``.
 * The accepted directions are the most exact passing ones up to the
   largest jump in ``z``, which must be at least ``GAP``: the symmetry must
   stand clearly apart from the rest of the spectrum, or the data do not say
@@ -98,6 +101,11 @@ class Verdict:
     reported: np.ndarray
 
 
+def _leading(flags):
+    """How many of ``flags`` (directions, most exact first) hold before the first that does not."""
+    return int(np.argmin(flags)) if not flags.all() else len(flags)
+
+
 def _advice():
     return (
         "Train longer (max_epochs, patience), use a larger backbone "
@@ -151,9 +159,7 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True):
     passes = ((upper if not tested else lower) <= Z_MAX) & (
         evidence.intervals[:, 1] <= tolerance * scale
     )
-    passing = 0
-    while passing < m and passes[order[passing]]:
-        passing += 1
+    passing = _leading(passes[order])
     if forced:
         passing = min(passing, len(reported))
     if passing:
@@ -237,8 +243,7 @@ def propose_group(evidence, verdict, *, affine=False):
     # errors are large along every direction (0.39-0.73 of an arbitrary
     # motion's along the Lorentz generators), so only their order and the
     # structure of their span speak.
-    within = evidence.intervals[order, 1] / floors[order] <= Z_MAX
-    passing = int(np.argmin(within)) if not within.all() else len(z)
+    passing = _leading(evidence.intervals[order, 1] / floors[order] <= Z_MAX)
     # Never the whole search space: nothing would be left to tell it apart from.
     for k in range(min(MAX_TENTATIVE, passing, len(z) - 1), 2, -1):
         identity = identify_algebra(evidence.directions[order[:k]], affine=affine)

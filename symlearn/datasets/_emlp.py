@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 
 from ..lie import so_generators, so_pq_generators
 from ._equivariant import _inertia_tensors
-from ._invariant import _check_n_samples
+from ._invariant import _check_n_samples, _minkowski
 
 __all__ = ["make_emlp_inertia", "make_emlp_o5_synthetic", "make_emlp_particle_interaction"]
 
@@ -71,10 +71,6 @@ def _o5_target(X):
     return np.sin(n1) - 0.5 * n2**3 + np.sum(x1 * x2, axis=1) / (n1 * n2)
 
 
-def _dot(a, b):
-    return np.einsum("ni,ij,nj->n", a, _ETA, b)
-
-
 def make_emlp_particle_interaction(n_samples=1000, *, random_state=None):
     """EMLP's electron-muon scattering amplitude: a Lorentz-invariant function of four four-momenta.
 
@@ -115,10 +111,13 @@ def make_emlp_particle_interaction(n_samples=1000, *, random_state=None):
 
 def _scattering_amplitude(X):
     p1, p2, p3, p4 = X.reshape(len(X), 4, 4).transpose(1, 0, 2)
-    electron = np.einsum("ni,nj->nij", p1, p3) - (_dot(p1, p3) - _dot(p1, p1))[:, None, None] * _ETA
+    electron = (
+        np.einsum("ni,nj->nij", p1, p3)
+        - (_minkowski(p1, p3) - _minkowski(p1, p1))[:, None, None] * _ETA
+    )
     muon = (
         np.einsum("ni,nj->nij", p2 @ _ETA, p4 @ _ETA)
-        - (_dot(p2, p4) - _dot(p2, p2))[:, None, None] * _ETA
+        - (_minkowski(p2, p4) - _minkowski(p2, p2))[:, None, None] * _ETA
     )
     return 4 * np.einsum("nij,nij->n", electron, muon)
 

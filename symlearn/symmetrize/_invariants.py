@@ -266,7 +266,10 @@ class InvariantFeatures(nn.Module):
 
     def invariants(self, x):
         """The features (B, n_features) and the squared scale (B,) (ones without scaling)."""
-        a, b = self.split(x)
+        return self.invariants_of(x, *self.split(x))
+
+    def invariants_of(self, x, a, b):
+        """:meth:`invariants` from the coordinates ``a, b`` that :meth:`split` gave for ``x``."""
         products = torch.einsum("bia,ac,bjc->bij", a, self.form, a)
         squared_scale = products.new_ones(len(x))
         if self.scaling:
@@ -320,11 +323,11 @@ class InvariantModel(nn.Module):
         self.register_buffer("inverse_form", moved @ torch.linalg.inv(features.form) @ moved.T)
 
     def forward(self, x):
-        features, squared_scale = self.features.invariants(x)
+        a, b = self.features.split(x)
+        features, squared_scale = self.features.invariants_of(x, a, b)
         coefficients = self.backbone(features)
         if self.output_rep is None:
             return coefficients
-        a, _ = self.features.split(x)
         n, d, r = a.shape[1], len(self.features.frame), self.features.r
         outputs, start = [], 0
         for _, part in self.output_rep.feature_slices():
