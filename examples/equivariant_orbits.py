@@ -1,4 +1,8 @@
-"""Two-body orbits: discover the rotation symmetry of an equivariant map, test candidates.
+"""
+Two-body orbits: an equivariant map and its candidates
+======================================================
+
+Two-body orbits: discover the rotation symmetry of an equivariant map, test candidates.
 
 The input is 5 states of two orbiting bodies, the target the next 5 states;
 rotating the initial state rotates the whole orbit, so the map is

@@ -1,4 +1,8 @@
-"""Choose between a plain and a symmetry-augmented fit with GridSearchCV, and report symmetry.
+"""
+Model selection with GridSearchCV and a symmetry scorer
+=======================================================
+
+Choose between a plain and a symmetry-augmented fit with GridSearchCV, and report symmetry.
 
 Run: python examples/model_selection.py
 """

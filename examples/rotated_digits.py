@@ -1,4 +1,8 @@
-"""Discover the rotation symmetry of turned handwritten digits, and use it.
+"""
+Rotated handwritten digits: discover the rotation and use it
+============================================================
+
+Discover the rotation symmetry of turned handwritten digits, and use it.
 
 Trains the default CNN on scikit-learn's bundled 8x8 digits, turned by
 random angles in a 12x12 frame, once plainly and once discovering the

@@ -1,4 +1,8 @@
-"""Make an MLP exactly equivariant: charged particles, S_5 x O(3), and discover-then-symmetrize.
+"""
+Exactly equivariant models: charged particles and discover-then-symmetrize
+==========================================================================
+
+Make an MLP exactly equivariant: charged particles, S_5 x O(3), and discover-then-symmetrize.
 
 Run: python examples/symmetrize_nbody.py
 """

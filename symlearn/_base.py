@@ -7,13 +7,16 @@ build the module, train, analyze, and commit every fitted attribute at once
 estimator changes, so a fit that raises leaves the previous fit intact.
 """
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, check_scalar
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._analysis import augmented_outputs, module_outputs, symmetry_score
 from ._builders import EstimatorBuilders
@@ -23,16 +26,62 @@ from ._discovery import discover
 from ._evidence import rate_directions
 from ._model import known_group
 from ._params import SKORCH_PREFIXES, validate_parameters
-from ._report import symmetry_report
+from ._report import symmetry_report, symmetry_summary
 from ._space import resolve_input_rep, resolve_search_space
 from ._state import FittedState, commit
 from .lie import as_generator_stack
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Literal
+
+    from typing_extensions import Self
+
+    from ._typing import ArrayLike, Float64Array, Generators, RandomState
+    from .reps import Rep
 
 __all__ = ["BaseSymmetryDiscoverer"]
 
 #: Early stopping ends a training phase after this many epochs without a better
 #: held-out loss: long enough to cross the plateaus a fresh MLP sits on.
 PATIENCE = 60
+
+
+def _check_numeric_targets(name, y):
+    """A regressor given text targets says so, and points to the classifier."""
+    values = np.asarray(y) if not hasattr(y, "dtype") else y
+    if getattr(values, "dtype", None) is None or values.dtype.kind not in "OSU":
+        return
+    try:
+        np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        example = next(
+            (v for v in np.ravel(np.asarray(values, dtype=object)) if not _is_number(v)), None
+        )
+        raise ValueError(
+            f"{name} predicts numbers, but y holds values such as {example!r} that are not "
+            "numbers. For class labels use SymmetryDiscoveringClassifier; for numbers stored "
+            "as text, convert y with y.astype(float) first."
+        ) from None
+
+
+def _checked_weights(sample_weight, X):
+    """The rows' weights as float64, or ``None`` when every row counts alike."""
+    if sample_weight is None:
+        return None
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not weights.any():
+        raise ValueError("sample_weight is zero for every row; at least one must be positive.")
+    # Equal weights are no weights: the same fit, bit for bit.
+    return None if np.all(weights == weights[0]) else weights
+
+
+def _is_number(value):
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
@@ -48,35 +97,35 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
     def __init__(
         self,
         *,
-        module=None,
-        input_rep=None,
-        n_generators="auto",
-        generator_space=None,
-        candidate_generators=None,
-        symmetry_tolerance="auto",
-        validation_fraction=0.2,
-        augment=True,
-        symmetry_weight=0.0,
-        reach_weight="deprecated",
-        distinctness_weight="deprecated",
-        n_augmentations=1,
-        test_time_augmentation=0,
-        symmetrize=None,
-        group="discovered",
-        n_group_samples=4,
-        n_group_samples_test=20,
-        max_epochs=1000,
-        patience=PATIENCE,
-        batch_size="auto",
-        lr=1e-3,
-        optimizer=torch.optim.Adam,
-        callbacks=None,
-        train_split=None,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        **kwargs,
-    ):
+        module: type[torch.nn.Module] | torch.nn.Module | None = None,
+        input_rep: Rep | None = None,
+        n_generators: int | Literal["auto"] = "auto",
+        generator_space: Generators | str | None = None,
+        candidate_generators: list | dict | None = None,
+        symmetry_tolerance: float | Literal["auto"] = "auto",
+        validation_fraction: float = 0.2,
+        augment: bool = True,
+        symmetry_weight: float = 0.0,
+        reach_weight: float | Literal["deprecated"] = "deprecated",
+        distinctness_weight: float | Literal["deprecated"] = "deprecated",
+        n_augmentations: int = 1,
+        test_time_augmentation: int = 0,
+        symmetrize: Literal["probabilistic", "invariant_features"] | None = None,
+        group: str = "discovered",
+        n_group_samples: int = 4,
+        n_group_samples_test: int = 20,
+        max_epochs: int = 1000,
+        patience: int = PATIENCE,
+        batch_size: int | Literal["auto"] = "auto",
+        lr: float = 1e-3,
+        optimizer: type[torch.optim.Optimizer] = torch.optim.Adam,
+        callbacks: list | None = None,
+        train_split: Callable | None = None,
+        device: str | torch.device = "auto",
+        random_state: RandomState = None,
+        verbose: int = 0,
+        **kwargs: Any,
+    ) -> None:
         self.module = module
         self.input_rep = input_rep
         self.n_generators = n_generators
@@ -147,6 +196,8 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         before = {key: vars(self)[key] for key in keys if key in vars(self)}
         tags = self.__sklearn_tags__()
         try:
+            if tags.classifier_tags is None:
+                _check_numeric_targets(type(self).__name__, y)
             X, y = validate_data(
                 self,
                 X,
@@ -163,7 +214,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
             vars(self).update(before)
         return X, y, *recorded
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the backbone and learn the symmetry of the task.
 
         A fit that raises changes nothing: the estimator keeps the previous
@@ -175,6 +226,15 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
             Training inputs; at least two samples, finite values.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows. Every loss term is a weighted
+            mean over the rows: the task loss, the loss on moved rows (a
+            moved row keeps the weight of its original), the consistency
+            term, the held-out loss that early stopping watches, the
+            held-out comparisons that confirm or refute a symmetry, and the
+            reference score. The first-order evidence on each direction
+            weighs the held-out rows alike: it measures the model. ``None``
+            or equal weights: every row alike.
 
         Returns
         -------
@@ -184,10 +244,23 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         params = self.get_params(deep=False)
         validate_parameters(params)
         X, y, n_features, feature_names = self._validate_training_data(X, y)
+        weights = _checked_weights(sample_weight, X)
+        if weights is not None and self.__sklearn_tags__().classifier_tags is not None:
+            weighted = np.unique(np.asarray(y)[weights > 0])
+            if len(weighted) < 2:
+                raise ValueError(
+                    f"sample_weight is positive for one class only ({weighted[0]!r}); a "
+                    "classifier needs at least 2 classes with positive weight."
+                )
         rep = resolve_input_rep(self.input_rep, n_features)
         group = known_group(self.symmetrize, self.group, rep)
         n_items = None if group is None else group.n_items
         train, held_out = split_rows(len(X), self.validation_fraction, self.random_state)
+        if weights is not None and not (weights[train].any() and weights[held_out].any()):
+            raise ValueError(
+                "sample_weight is zero on every training row or on every held-out row "
+                f"(validation_fraction={self.validation_fraction}); give weight to both."
+            )
         space = resolve_search_space(params, rep, X[train], n_items)
         device = resolve_device(self.device)
         task, y_torch = self._task_type.fit(
@@ -196,7 +269,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         X_torch = space.scale(X)
         with seeded_torch(self._torch_seed(), device):
             found = discover(
-                self, space, task, X_torch, y_torch, train, held_out, n_features, device
+                self, space, task, X_torch, y_torch, train, held_out, n_features, device, weights
             )
         state = FittedState(
             n_features_in=n_features,
@@ -232,7 +305,15 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         seed = self.random_state if isinstance(self.random_state, Integral) else 0
         return augmented_outputs(self._state, self._module_outputs, X_scaled, n_views, seed)
 
-    def symmetry_score(self, X, y=None, *, reach=None, n_transforms=4, random_state=0):
+    def symmetry_score(
+        self,
+        X: ArrayLike,
+        y: None = None,
+        *,
+        reach: float | None = None,
+        n_transforms: int = 4,
+        random_state: int = 0,
+    ) -> float:
         """How symmetric the fitted model is under the discovered group, in [0, 1].
 
         Every row of ``X`` is moved by random elements ``g = exp(t sum_i v_i
@@ -277,6 +358,11 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         score : float
         """
         X_scaled = self._scaled_inputs(X)
+        if len(X_scaled) < 2:
+            raise ValueError(
+                f"symmetry_score needs at least 2 rows of X (it compares the change along the "
+                f"group with the change between rows); got {len(X_scaled)}."
+            )
         state = self._state
         if reach is None:
             reach = state.analysis.generator_strengths
@@ -296,7 +382,13 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
             random_state,
         )
 
-    def generator_errors(self, X, generators=None, *, model="fitted"):
+    def generator_errors(
+        self,
+        X: ArrayLike,
+        generators: Generators | None = None,
+        *,
+        model: Literal["fitted", "reference"] = "fitted",
+    ) -> Float64Array:
         """Normalized first-order error of the model along each generator, on ``X``.
 
         The error of a generator ``L`` is ``sqrt(E|r_L|^2 / E|b_L|^2)``:
@@ -350,7 +442,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         )
         return errors
 
-    def describe_symmetry(self):
+    def describe_symmetry(self) -> str:
         """A plain-text report of the discovered symmetry, for a person to read.
 
         It gives the verdict (``symmetry_verdict_``) and its reason, names
@@ -365,3 +457,33 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         """
         check_is_fitted(self)
         return symmetry_report(self)
+
+    def symmetry_summary(self) -> dict[str, Any]:
+        """What :meth:`describe_symmetry` says, as plain data for ``json.dumps``.
+
+        Returns
+        -------
+        summary : dict
+            ``verdict`` and ``verdict_reason``; ``algebra`` (``name``,
+            ``dimension``, ``acting_dimension``, ``signature``, ``compact``,
+            ``closure_error``); ``generators`` (nested lists, shape
+            ``(n_generators, d, d)``) with their ``generator_errors``,
+            ``generator_error_intervals`` and ``generator_reaches``;
+            ``symmetry_score``, ``reference_score``, ``n_epochs``, the
+            feature names and representations, and the reference model's
+            ``spectrum`` with its ``spectrum_floors``.
+
+        Examples
+        --------
+        >>> import json
+        >>> from symlearn import SymmetryDiscoveringRegressor
+        >>> from symlearn.datasets import make_rotation_invariant_regression
+        >>> X, y, _ = make_rotation_invariant_regression(200, random_state=0)
+        >>> est = SymmetryDiscoveringRegressor(max_epochs=5, random_state=0).fit(X, y)
+        >>> summary = est.symmetry_summary()
+        >>> summary["verdict"] in ("symmetric", "none", "inconclusive")
+        True
+        >>> text = json.dumps(summary)
+        """
+        check_is_fitted(self)
+        return symmetry_summary(self)

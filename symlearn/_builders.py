@@ -141,7 +141,7 @@ class EstimatorBuilders:
         validation=None,
         n_train=None,
     ):
-        """Return the (uninitialized) :class:`SymmetryNet` that trains ``module``.
+        """Return the (uninitialized) ``SymmetryNet`` (a skorch ``NeuralNet``) that trains ``module``.
 
         ``validation``, a pair of held-out rows and targets, is skorch's
         validation set (unless ``train_split`` names another): its task loss

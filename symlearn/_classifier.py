@@ -1,10 +1,17 @@
 """The symmetry-discovering classifier."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 
 from ._base import BaseSymmetryDiscoverer
 from ._task import ClassificationTask
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, Float64Array
 
 __all__ = ["SymmetryDiscoveringClassifier"]
 
@@ -75,7 +82,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     input_rep : symlearn.reps.Rep
     net_ : symlearn._net.SymmetryNet
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------
@@ -89,7 +96,9 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
 
     _task_type = ClassificationTask
 
-    def predict_proba(self, X, *, test_time_augmentation=None):
+    def predict_proba(
+        self, X: ArrayLike, *, test_time_augmentation: int | None = None
+    ) -> Float64Array:
         """Class probabilities for ``X``.
 
         Parameters
@@ -110,7 +119,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
         logits = self._view_outputs(X, test_time_augmentation)
         return self._state.task.predict_proba(logits).numpy()
 
-    def predict(self, X, *, test_time_augmentation=None):
+    def predict(self, X: ArrayLike, *, test_time_augmentation: int | None = None) -> np.ndarray:
         """Predict class labels for ``X``.
 
         Parameters

@@ -1,129 +1,105 @@
-"""``symlearn`` / ``python -m symlearn``: discover the symmetry of a bundled data set."""
+"""The ``symlearn`` command: a bundled demo, and the estimators on a user's own data files.
+
+``symlearn`` alone (or ``symlearn demo``) runs the bundled demo;
+``symlearn fit | describe | predict | score`` work on data files. Results go
+to standard output, progress and errors to standard error. Every error ends
+in one line ``symlearn <command>: error: ...`` and a non-zero exit status
+(2 for a wrong command line, 130 for an interrupt, 1 otherwise);
+``--verbose`` also prints the traceback.
+"""
 
 import argparse
+import difflib
+import os
 import sys
-import time
+import traceback
 
-import numpy as np
-from sklearn.model_selection import train_test_split
+from . import _cli_demo
+from ._cli_commands import COMMANDS
 
-from ._classifier import SymmetryDiscoveringClassifier
-from ._regressor import SymmetryDiscoveringRegressor
-from .callbacks import EpochProgressBar
-from .datasets import (
-    make_asymmetric_regression,
-    make_pairwise_distance_regression,
-    make_ring_classification,
-    make_rotated_digits,
-    make_rotation_invariant_regression,
-)
-from .metrics import lie_algebra_similarity
-from .reps import Image, Vectors
+__all__ = ["main"]
 
-#: name -> (description, data set maker, estimator class, estimator options)
-DATASETS = {
-    "rotation": (
-        "y = sin(2|x|) on 2-D points: invariant under rotations, so(2)",
-        make_rotation_invariant_regression,
-        SymmetryDiscoveringRegressor,
-        {},
-    ),
-    "distances": (
-        "sum of pairwise distances of 4 points in 3-D: invariant under so(3)",
-        make_pairwise_distance_regression,
-        SymmetryDiscoveringRegressor,
-        {"input_rep": Vectors(4, 3), "n_generators": 3},
-    ),
-    "ring": (
-        "inside/outside the unit circle: a classification invariant under so(2)",
-        make_ring_classification,
-        SymmetryDiscoveringClassifier,
-        {},
-    ),
-    "digits": (
-        "scikit-learn's 8x8 digits turned over the whole circle in a 12x12 frame: "
-        "the label is invariant under rotations of the image plane, so(2) in aff(2)",
-        make_rotated_digits,
-        SymmetryDiscoveringClassifier,
-        {"input_rep": Image(12, 12)},
-    ),
-    "asymmetric": (
-        "y = x0 + 2 x1^2 - x0 x1 on anisotropic inputs: no symmetry",
-        make_asymmetric_regression,
-        SymmetryDiscoveringRegressor,
-        {},
-    ),
-}
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _verbose(parser):
+    parser.add_argument(
+        "--verbose", action="store_true", help="on an error, also print the traceback"
+    )
 
 
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="symlearn",
-        description="Make a data set with a known symmetry, discover the symmetry "
-        "with symlearn and print the discovered generators and scores.",
+        description="Discover the symmetries of a data set. Without a command, runs the "
+        "bundled demo (see `symlearn demo --help`).",
     )
-    parser.add_argument(
-        "--dataset",
-        choices=sorted(DATASETS),
-        default="rotation",
-        help="which bundled data set to use (default: rotation). "
-        + "; ".join(f"{name}: {spec[0]}" for name, spec in DATASETS.items()),
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    demo = commands.add_parser(
+        "demo",
+        help="discover the symmetry of a bundled data set (the default)",
+        description="Make a data set with a known symmetry, discover the symmetry with "
+        "symlearn and print the discovered generators and scores.",
     )
-    parser.add_argument(
-        "--n-samples", type=int, default=1250, help="rows (default 1250, 20%% held out)"
-    )
-    parser.add_argument(
-        "--max-epochs",
-        type=int,
-        default=None,
-        help="cap on the epochs of each training phase (default: the estimator's, 1000; "
-        "early stopping ends a phase sooner)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda' (default auto)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cli_demo.add_arguments(demo)
+    _verbose(demo)
+    demo.set_defaults(run=_cli_demo.run)
+    for name, (summary, add_arguments, run) in COMMANDS.items():
+        command = commands.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + "."
+        )
+        add_arguments(command)
+        _verbose(command)
+        command.set_defaults(run=run)
     return parser
+
+
+def _one_line(error):
+    text = " ".join(str(error).split())
+    if isinstance(error, (ValueError, TypeError, OSError)) and text:
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def main(argv=None):
     """Entry point of the ``symlearn`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
-    description, make_data, estimator_class, options = DATASETS[args.dataset]
-    X, y, truth = make_data(args.n_samples, random_state=args.seed)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.2, random_state=args.seed
-    )
-    print(f"data set '{args.dataset}': {description}")
-    print(f"{len(X_train)} training rows, {len(X_test)} held out, {X.shape[1]} features\n")
-
-    if args.max_epochs is not None:
-        options = {**options, "max_epochs": args.max_epochs}
-    estimator = estimator_class(
-        random_state=args.seed,
-        device=args.device,
-        callbacks=[EpochProgressBar(file=sys.stdout, disable=args.no_progress)],
-        **options,
-    )
-    start = time.perf_counter()
-    estimator.fit(X_train, y_train)
-    elapsed = time.perf_counter() - start
-
-    np.set_printoptions(precision=3, suppress=True)
-    print(f"\nfitted in {elapsed:.1f} s on {estimator.net_.device}")
-    for index, (generator, strength) in enumerate(
-        zip(estimator.discovered_generators_, estimator.generator_strengths_)
-    ):
-        print(f"\ngenerator {index} (strength {strength:.3f}):\n{generator}")
-    print()
-    if len(truth):
-        similarity = lie_algebra_similarity(estimator.discovered_generators_, truth)
-        print(f"similarity to the true algebra: {similarity:.4f}")
-    else:
-        print("this task has no continuous symmetry: expect low strengths and score")
-    print(f"symmetry score (held out):      {estimator.symmetry_score(X_test):.4f}")
-    metric = "accuracy" if estimator_class is SymmetryDiscoveringClassifier else "R^2"
-    print(f"{metric} (held out):{' ' * (22 - len(metric))}{estimator.score(X_test, y_test):.4f}")
-    return 0
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"demo", *COMMANDS}
+    if argv and not argv[0].startswith("-") and argv[0] not in commands:
+        close = difflib.get_close_matches(argv[0], sorted(commands), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        print(
+            f"symlearn: error: unknown command {argv[0]!r}{hint} (the commands are "
+            f"{', '.join(sorted(commands))}; see `symlearn --help`)",
+            file=sys.stderr,
+        )
+        return 2
+    if not argv or argv[0] not in {*commands, "-h", "--help"}:
+        argv = ["demo", *argv]
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help, or a command line that does not parse
+        return done.code
+    prog = f"symlearn {args.command}"
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of standard output went away (`symlearn predict ... | head`).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # noqa: BLE001 - every failure ends in one line, not a traceback
+        if args.verbose:
+            traceback.print_exc()
+        print(f"{prog}: error: {_one_line(error)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,39 +74,56 @@ class _Confirmation:
     allowed: float
 
 
-def _confirmation(reference, final, X, y, task, random_state):
+def _confirmation(reference, final, X, y, task, random_state, weights=None):
     """What the held-out rows say of ``final`` (symmetric) against ``reference``.
 
     Paired over the rows: a bootstrap of the mean per-row loss difference
     gives one-sided ``CONFIDENCE`` bounds on the increase, compared with the
-    allowance ``max(LOSS_TOLERANCE * before, LOSS_SLACK)``.
+    allowance ``max(LOSS_TOLERANCE * before, LOSS_SLACK)``. With ``weights``
+    (the rows' sample weights) every mean is weighted.
     """
-    return _compared(_outputs(reference, X), _outputs(final, X), y, task, random_state)
+    return _compared(_outputs(reference, X), _outputs(final, X), y, task, random_state, weights)
 
 
-def _compared(before, after, y, task, random_state):
+def _compared(before, after, y, task, random_state, weights=None):
     """:func:`_confirmation` from the two models' outputs on the held-out rows."""
     before = _per_row_losses(before, y, task)
     after = _per_row_losses(after, y, task)
     difference = after - before
     n = len(difference)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     draws = np.random.default_rng(random_state).integers(0, n, size=(200, n))
-    means = difference[draws].mean(axis=1)
+    drawn = w[draws]
+    # A draw of only weightless rows says nothing; it is left out.
+    kept = drawn.sum(axis=1) > 0
+    means = (drawn * difference[draws]).sum(axis=1)[kept] / drawn.sum(axis=1)[kept]
     lower, upper = np.quantile(means, [1 - CONFIDENCE, CONFIDENCE])
-    allowed = max(LOSS_TOLERANCE * before.mean(), LOSS_SLACK)
+    mean_before, mean_after = np.average(before, weights=w), np.average(after, weights=w)
+    allowed = max(LOSS_TOLERANCE * mean_before, LOSS_SLACK)
     return _Confirmation(
         bool(upper <= allowed),
-        bool(difference.mean() > allowed and lower > 0),
+        bool(mean_after - mean_before > allowed and lower > 0),
         bool(upper < -allowed),
-        float(before.mean()),
-        float(after.mean()),
+        float(mean_before),
+        float(mean_after),
         float(upper),
         allowed,
     )
 
 
 def confirmed(
-    estimator, net, reference, evidence, verdict, imposed, X_held, y_held, task, *, refutes
+    estimator,
+    net,
+    reference,
+    evidence,
+    verdict,
+    imposed,
+    X_held,
+    y_held,
+    task,
+    *,
+    refutes,
+    weights=None,
 ):
     """The verdict after confirming the model trained with the symmetry on the held-out rows.
 
@@ -121,7 +138,7 @@ def confirmed(
     at 44; trained with it, held-out loss 0.0011 -> 0.0044). A refuted span
     of several directions says nothing of its parts.
     """
-    confirmation = _confirmation(reference, net.module_.backbone, X_held, y_held, task, 0)
+    confirmation = _confirmation(reference, net.module_.backbone, X_held, y_held, task, 0, weights)
     accepted = verdict.accepted
     floors = evidence.floors[accepted]
     # Clear: within the model's own error, and not possibly beyond Z_MAX.
@@ -174,7 +191,7 @@ def _restore_reference(net, reference):
         augmentation.active.zero_()
 
 
-def supported(net, reference, weak, proposal, imposed, X_held, y_held, task):
+def supported(net, reference, weak, proposal, imposed, X_held, y_held, task, weights=None):
     """A symmetric verdict on the proposed group if the held-out rows support it, else ``weak``.
 
     Nothing but the orbit supports a group proposed by a weak reference
@@ -187,8 +204,10 @@ def supported(net, reference, weak, proposal, imposed, X_held, y_held, task):
     """
     classify = isinstance(task, ClassificationTask)
     outputs = _outputs(reference, X_held), _outputs(net.module_.backbone, X_held)
-    c = _compared(*outputs, y_held, task, 0)
-    before, after = (reference_score(o.double().numpy(), y_held, classify) for o in outputs)
+    c = _compared(*outputs, y_held, task, 0, weights)
+    before, after = (
+        reference_score(o.double().numpy(), y_held, classify, weights) for o in outputs
+    )
     accepted, name = proposal
     span = f"its {len(accepted)} most exact directions span {name}"
     score = "Brier skill score" if classify else "R^2"

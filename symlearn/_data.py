@@ -5,7 +5,7 @@ import torch
 from sklearn.utils import check_random_state
 from torch.utils.data import Dataset
 
-__all__ = ["TensorBatchDataset", "collate_batch", "split_rows"]
+__all__ = ["TensorBatchDataset", "collate_batch", "split_rows", "weighted_targets"]
 
 
 def split_rows(n_samples, validation_fraction, random_state):
@@ -13,20 +13,34 @@ def split_rows(n_samples, validation_fraction, random_state):
 
     ``validation_fraction=0`` trains and measures on every row.
     """
-    n_held_out = int(round(validation_fraction * n_samples))
     everything = np.arange(n_samples)
-    if n_held_out == 0:
+    if validation_fraction == 0:
         return everything, everything
-    # The held-out diagnostics (the symmetry score) compare rows in pairs.
-    n_held_out = max(n_held_out, 2)
+    # The held-out diagnostics (the symmetry score) compare rows in pairs, so
+    # any held-out share is at least 2 rows, and 2 are left to train on.
+    n_held_out = max(round(validation_fraction * n_samples), 2)
     if n_samples - n_held_out < 2:
         raise ValueError(
-            f"validation_fraction={validation_fraction} holds out {n_held_out} of "
-            f"{n_samples} rows and leaves fewer than 2 to train on; lower it or pass "
-            f"more data."
+            f"{n_samples} rows are too few: validation_fraction={validation_fraction} holds "
+            f"out {n_held_out} of them (at least 2, for early stopping and the verdict) and "
+            f"leaves fewer than 2 to train on. Pass more rows (a few hundred give a verdict "
+            f"worth reading), or validation_fraction=0 to train and judge on the same rows."
         )
     order = check_random_state(random_state).permutation(n_samples)
     return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
+
+
+def weighted_targets(y, weights):
+    """``y`` as the net takes it: with per-row weights, ``{"y": y, "sample_weight": w}``.
+
+    The weights are scaled to mean 1 over the rows given, so that a batch's
+    ``mean(w * loss)``, averaged over batches by skorch, is the weighted mean.
+    """
+    if weights is None:
+        return y
+    weights = np.asarray(weights, dtype=np.float64)
+    weights = weights / weights.mean()
+    return {"y": y, "sample_weight": torch.as_tensor(weights, dtype=torch.float32)}
 
 
 def collate_batch(batch):
@@ -46,21 +60,31 @@ class TensorBatchDataset(Dataset):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples, ...) or None
+    y : array-like of shape (n_samples, ...), dict or None
         ``None`` (prediction) yields a zero placeholder per row, as skorch does.
+        A dict of arrays (``{"y": ..., "sample_weight": ...}``, see
+        :func:`weighted_targets`) is indexed key by key.
     """
 
     def __init__(self, X, y=None):
         self.X = torch.as_tensor(X)
-        self.y = None if y is None else torch.as_tensor(y)
+        if isinstance(y, dict):
+            self.y = {key: torch.as_tensor(value) for key, value in y.items()}
+        else:
+            self.y = None if y is None else torch.as_tensor(y)
 
     def __len__(self):
         return len(self.X)
 
+    def _targets(self, index):
+        if isinstance(self.y, dict):
+            return {key: value[index] for key, value in self.y.items()}
+        return self.y[index]
+
     def __getitem__(self, index):
-        return self.X[index], torch.zeros(()) if self.y is None else self.y[index]
+        return self.X[index], torch.zeros(()) if self.y is None else self._targets(index)
 
     def __getitems__(self, indices):
         indices = torch.as_tensor(indices, dtype=torch.long)
-        y = torch.zeros(len(indices)) if self.y is None else self.y[indices]
+        y = torch.zeros(len(indices)) if self.y is None else self._targets(indices)
         return self.X[indices], y

@@ -34,6 +34,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from skorch.callbacks import PrintLog
 
 from ._analysis import (
     analyze_symmetry,
@@ -44,6 +45,7 @@ from ._analysis import (
     with_score,
 )
 from ._confirmation import confirmed, supported
+from ._data import weighted_targets
 from ._evidence import measure_evidence, rate_directions
 from ._model import (
     build_backbone,
@@ -54,7 +56,7 @@ from ._model import (
 )
 from ._reach import orbit_reaches
 from ._scaling import _root_mean_square
-from ._verdict import Z_MAX, Verdict, judge, propose_group
+from ._verdict import MIN_JUDGED_ROWS, Z_MAX, Verdict, judge, propose_group
 from .lie import exact_generators
 from .nn import MLP, CandidateSymmetries
 from .symmetrize._invariants import InvariantModel
@@ -151,7 +153,20 @@ def _exact_group(directions, reference, space, task, X_held, y_held, X_train):
     return readable_generators(directions, space)  # as measured
 
 
-def _train_invariant_model(estimator, net, space, task, exact, X_train, y_train):
+def _start_phase(net):
+    """A fresh optimizer for the next training phase, and a fresh table header.
+
+    Each phase records its own history keys (``output_spread`` appears with
+    the augmentation), so with ``verbose=1`` each phase prints its own header
+    rather than lining new columns up under the old ones.
+    """
+    net.initialize_optimizer()
+    for _, callback in net.callbacks_:
+        if isinstance(callback, PrintLog):
+            callback.first_iteration_ = True
+
+
+def _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets):
     """Train, in place of the reference backbone, the invariant-feature model of ``exact``.
 
     The phase an augmented model would take, as long (early stopping on the
@@ -163,18 +178,25 @@ def _train_invariant_model(estimator, net, space, task, exact, X_train, y_train)
     augmentation = net.module_.augmentation
     active = augmentation.active.clone()
     augmentation.active.zero_()
-    net.initialize_optimizer()
-    net.partial_fit(X_train, y_train)
+    _start_phase(net)
+    net.partial_fit(X_train, fit_targets)
     augmentation.active.copy_(active)
 
 
-def discover(estimator, space, task, X, y, train, held_out, n_features, device):
+def discover(estimator, space, task, X, y, train, held_out, n_features, device, sample_weight=None):
     """Train the reference, judge the evidence, train with the symmetry, confirm, analyze.
 
     ``X`` and ``y`` are all rows in model coordinates and encoded targets;
-    ``train`` and ``held_out`` index them. Returns a :class:`Discovery`.
+    ``train`` and ``held_out`` index them. ``sample_weight`` (``None``: rows
+    alike) weights every training and validation loss, the held-out
+    confirmations and the reference score. Returns a :class:`Discovery`.
     """
     X_train, y_train, X_held, y_held = X[train], y[train], X[held_out], y[held_out]
+    w_train = w_held = None
+    if sample_weight is not None:
+        w_train, w_held = sample_weight[train], sample_weight[held_out]
+    # What the net trains on: the targets, with their weights when given.
+    fit_targets = weighted_targets(y_train, w_train)
     module = build_symmetry_module(
         estimator,
         n_features,
@@ -192,12 +214,12 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         device,
         callbacks=callbacks,
         output_rep=task.output_rep,
-        validation=(X_held, y_held),
+        validation=(X_held, weighted_targets(y_held, w_held)),
         n_train=len(train),
     )
-    net.fit(X_train, y_train)
+    net.fit(X_train, fit_targets)
     reference = copy.deepcopy(net.module_.backbone)
-    evidence = measure_evidence(reference, X_held, y_held, space, task)
+    evidence = measure_evidence(reference, X_held, y_held, space, task, weights=w_held)
     augmentation = net.module_.augmentation
     searched = not isinstance(augmentation, CandidateSymmetries)
     exact_model = estimator.symmetrize == "invariant_features" and estimator.group == "discovered"
@@ -208,10 +230,12 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         tolerance=space.tolerance,
         n_generators=estimator.n_generators,
         tested=tested,
+        n_rows=len(X_held),
     )
     # A weak reference may propose a group, tried when a later phase can test it.
     weak, proposal = verdict, None
-    if searched and estimator.n_generators == "auto" and tested:
+    # Never on too few held-out rows: then nothing, the orbit included, can judge.
+    if searched and estimator.n_generators == "auto" and tested and len(X_held) >= MIN_JUDGED_ROWS:
         proposal = propose_group(evidence, verdict, affine=space.input_rep.affine)
     if proposal is not None:
         verdict = Verdict("symmetric", "proposed", proposal[0], proposal[0])  # until tested
@@ -231,9 +255,12 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
                 y_held,
                 task,
                 refutes=refutes,
+                weights=w_held,
             )
         # Supported once, the group stands as accepted directions do.
-        verdict = supported(net, reference, weak, proposal, imposed, X_held, y_held, task)
+        verdict = supported(
+            net, reference, weak, proposal, imposed, X_held, y_held, task, weights=w_held
+        )
         proposal = None
         return verdict
 
@@ -274,8 +301,8 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
             collapse_check.pin_reference(net)  # judged against the reference, not a fresh net
         backbone = _standardized(build_backbone(estimator, n_features, space, task), X_train)
         net.module_.backbone = backbone.to(net.device)
-        net.initialize_optimizer()
-        net.partial_fit(X_train, y_train)
+        _start_phase(net)
+        net.partial_fit(X_train, fit_targets)
         verdict = checked(
             verdict,
             f"the accepted symmetry ({len(verdict.accepted)} direction(s), a full orbit)"
@@ -285,7 +312,7 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device):
         )
     if exact_model:
         if verdict.name == "symmetric" and exact is not None:
-            _train_invariant_model(estimator, net, space, task, exact, X_train, y_train)
+            _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets)
             # The exact model must be confirmed as an augmented one would be.
             verdict = checked(
                 verdict,

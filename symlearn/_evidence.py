@@ -76,18 +76,22 @@ class Evidence:
     reference_score: float
 
 
-def reference_score(outputs, targets, classify):
-    """Held-out R^2 of ``outputs`` (or the Brier skill score of class probabilities)."""
+def reference_score(outputs, targets, classify, weights=None):
+    """Held-out R^2 of ``outputs`` (or the Brier skill score of class probabilities).
+
+    ``weights``: the rows' sample weights, for weighted means (``None``: alike).
+    """
     outputs = np.asarray(outputs, dtype=float)
     if classify:
         probabilities = torch.softmax(torch.as_tensor(outputs), dim=1).numpy()
-        onehot = np.eye(outputs.shape[1])[np.asarray(targets, dtype=int).ravel()]
-        error = np.mean(np.sum((probabilities - onehot) ** 2, axis=1))
-        prior = np.mean(np.sum((onehot.mean(axis=0) - onehot) ** 2, axis=1))
+        truth = np.eye(outputs.shape[1])[np.asarray(targets, dtype=int).ravel()]
+        predicted = probabilities
     else:
-        targets = np.asarray(targets, dtype=float).reshape(outputs.shape)
-        error = np.mean(np.sum((outputs - targets) ** 2, axis=1))
-        prior = np.mean(np.sum((targets - targets.mean(axis=0)) ** 2, axis=1))
+        truth = np.asarray(targets, dtype=float).reshape(outputs.shape)
+        predicted = outputs
+    error = np.average(np.sum((predicted - truth) ** 2, axis=1), weights=weights)
+    centre = np.average(truth, axis=0, weights=weights)
+    prior = np.average(np.sum((centre - truth) ** 2, axis=1), weights=weights)
     return float(1.0 - error / prior) if prior > 0 else 0.0
 
 
@@ -222,7 +226,7 @@ def _free_directions(first_order):
     return coefficients[:, fractions <= STUCK_FRACTION]
 
 
-def measure_evidence(backbone, X, targets, space, task, *, random_state=0):
+def measure_evidence(backbone, X, targets, space, task, *, random_state=0, weights=None):
     """The :class:`Evidence` of a trained backbone over the whole search space.
 
     Parameters
@@ -237,6 +241,9 @@ def measure_evidence(backbone, X, targets, space, task, *, random_state=0):
     task : RegressionTask or ClassificationTask
     random_state : int, default=0
         Seed of the bootstrap.
+    weights : ndarray of shape (n,), optional
+        The rows' sample weights, for the reference score. The first-order
+        evidence weighs every row alike: it measures the model, not the task.
     """
     classify = isinstance(task, ClassificationTask)
     basis = space.model_basis
@@ -253,7 +260,7 @@ def measure_evidence(backbone, X, targets, space, task, *, random_state=0):
     intervals = _intervals(*first_order.per_row(coefficients), random_state)
     directions = np.einsum("ak,aij->kij", coefficients, basis)
     directions /= np.linalg.norm(directions, axis=(1, 2), keepdims=True)
-    score = reference_score(first_order.raw, targets, classify)
+    score = reference_score(first_order.raw, targets, classify, weights)
     return Evidence(np.sqrt(lam), intervals, floors, directions, score)
 
 

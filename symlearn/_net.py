@@ -1,6 +1,9 @@
 """The skorch net that trains a backbone together with its augmentation."""
 
 import math
+import signal
+import threading
+from contextlib import contextmanager
 
 import torch
 from skorch import NeuralNet
@@ -23,6 +26,42 @@ def rows_independent(module):
     appending moved rows to it would change the statistics every row sees.
     """
     return not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
+@contextmanager
+def _interrupts_recorded():
+    """Record SIGINT while the block runs (main thread only), still raising ``KeyboardInterrupt``.
+
+    Yields a list that holds ``True`` once an interrupt arrived.
+    """
+    interrupted = []
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield interrupted
+        return
+
+    def handler(signum, frame):
+        interrupted.append(True)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _weighted_mean(values, weights):
+    """``mean_i w_i v_i`` over the rows of a batch.
+
+    The weights are scaled to mean 1 over each data set (see
+    :func:`~symlearn._data.weighted_targets`), so skorch's average of the
+    batch terms by their row counts is the weighted mean over the whole set,
+    and a row's pull on the gradient grows with its weight whichever batch
+    it falls in (a per-batch ``sum w v / sum w`` would cap it at its batch).
+    """
+    return (weights.to(values.dtype) * values).mean()
 
 
 class SymmetryNet(NeuralNet):
@@ -56,6 +95,12 @@ class SymmetryNet(NeuralNet):
 
     Each term is recorded per batch and averaged per epoch in the history
     as ``train_task_loss`` and ``train_consistency``.
+
+    Targets given as ``{"y": y, "sample_weight": w}`` (weights of mean 1)
+    weight every term, training and validation alike, row by row: a term is
+    ``mean_i w_i l_i`` over the rows of the batch (a moved view carries the
+    weight of the row it was moved from), so the epoch's average is the
+    weighted mean over the whole set.
 
     Arrays are served by :class:`TensorBatchDataset`, a whole batch per
     indexing operation, unless ``dataset`` is set to something else.
@@ -101,9 +146,23 @@ class SymmetryNet(NeuralNet):
         ]
         return [*super().get_default_callbacks(), *terms]
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
+    def _targets(self, y_true):
+        """The targets and the per-row weights (``None``: every row alike) of a batch."""
         y_true = to_tensor(y_true, device=self.device)
-        task = self.criterion_(y_pred, y_true)
+        if isinstance(y_true, dict):
+            return y_true["y"], y_true["sample_weight"]
+        return y_true, None
+
+    def _task_loss(self, y_pred, y_true, weights):
+        """The criterion's mean over the rows, weighted by ``weights`` when given."""
+        if weights is None:
+            return self.criterion_(y_pred, y_true)
+        per_row = type(self.criterion_)(reduction="none")(y_pred, y_true)
+        return _weighted_mean(per_row.reshape(len(y_pred), -1).mean(dim=1), weights)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true, weights = self._targets(y_true)
+        task = self._task_loss(y_pred, y_true, weights)
         if not training:
             return task
 
@@ -115,8 +174,33 @@ class SymmetryNet(NeuralNet):
             return task
         X = to_tensor(X, device=self.device)
         if isinstance(augmentation, CandidateSymmetries):
-            return self._candidate_loss(task, X, y_true, y_pred, augmentation)
-        return self._augmentation_loss(task, X, y_pred, y_true, augmentation)
+            return self._candidate_loss(task, X, y_true, y_pred, augmentation, weights)
+        return self._augmentation_loss(task, X, y_pred, y_true, augmentation, weights)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, except that an interrupt (Ctrl-C) ends the whole fit.
+
+        skorch ends only the running loop on ``KeyboardInterrupt`` (its early
+        stopping raises one too) and returns as if training had finished;
+        symlearn's fit has several phases and a verdict, which must not go on
+        from a model a person stopped half-way. So a real interrupt (SIGINT,
+        seen by a handler installed for the call, in the main thread) is
+        raised again once skorch has wound down.
+        """
+        with _interrupts_recorded() as interrupted:
+            super().partial_fit(X, y, classes=classes, **fit_params)
+        if interrupted:
+            raise KeyboardInterrupt
+        return self
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """skorch's split, given the targets alone when they travel with their weights.
+
+        A stratified ``train_split`` reads the class of each row from ``y``.
+        """
+        if isinstance(y, dict) and self.train_split:
+            return self.train_split(self.get_dataset(X, y), y["y"], **fit_params)
+        return super().get_split_datasets(X, y, **fit_params)
 
     def group_action(self):
         """How the augmentation's group elements act on inputs and outputs."""
@@ -150,9 +234,9 @@ class SymmetryNet(NeuralNet):
         g, moved_X = self._moved_views(X, augmentation)
         outputs = self.infer(torch.cat([X, moved_X]))
         y_pred, moved_pred = outputs[: len(X)], outputs[len(X) :]
-        y_true = to_tensor(yi, device=self.device)
-        task = self.criterion_(y_pred, y_true)
-        loss = self._augmented_loss(task, y_pred, y_true, g, moved_X, moved_pred)
+        y_true, weights = self._targets(yi)
+        task = self._task_loss(y_pred, y_true, weights)
+        loss = self._augmented_loss(task, y_pred, y_true, g, moved_X, moved_pred, weights)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 
@@ -162,25 +246,29 @@ class SymmetryNet(NeuralNet):
         g = GroupElements(augmentation.sample(len(X) * n_views))
         return g, self.group_action().act(g, X.repeat(n_views, 1))
 
-    def _augmentation_loss(self, task, X, y_pred, y_true, augmentation):
+    def _augmentation_loss(self, task, X, y_pred, y_true, augmentation, weights=None):
         g, moved_X = self._moved_views(X, augmentation)
-        return self._augmented_loss(task, y_pred, y_true, g, moved_X, self.infer(moved_X))
+        return self._augmented_loss(task, y_pred, y_true, g, moved_X, self.infer(moved_X), weights)
 
-    def _augmented_loss(self, task, y_pred, y_true, g, moved_X, moved_pred):
+    def _augmented_loss(self, task, y_pred, y_true, g, moved_X, moved_pred, weights=None):
         n_views = self.n_augmentations
         action = self.group_action()
         if n_views > 1:
             y_true = y_true.repeat(n_views, *([1] * (y_true.ndim - 1)))
             y_pred = y_pred.repeat(n_views, *([1] * (y_pred.ndim - 1)))
+            weights = None if weights is None else weights.repeat(n_views)
 
-        moved_task = self.criterion_(moved_pred, action.act_outputs(g, y_true))
+        moved_task = self._task_loss(moved_pred, action.act_outputs(g, y_true), weights)
         task = 0.5 * (task + moved_task)
-        consistency = self.consistency(action.act_outputs(g, y_pred), moved_pred).mean()
+        consistency = self.consistency(action.act_outputs(g, y_pred), moved_pred)
+        consistency = (
+            consistency.mean() if weights is None else _weighted_mean(consistency, weights)
+        )
         loss = task + self.symmetry_weight * consistency
         self._record_terms(loss, task, consistency, moved_X)
         return loss
 
-    def _candidate_loss(self, task, X, y_true, y_pred, candidates):
+    def _candidate_loss(self, task, X, y_true, y_pred, candidates, row_weights=None):
         action = self.group_action()
         g, which = candidates.sample(len(X))
         g = GroupElements(g)
@@ -191,13 +279,17 @@ class SymmetryNet(NeuralNet):
         per_row = type(self.criterion_)(reduction="none")(moved_pred, action.act_outputs(g, y_true))
         per_row = per_row.reshape(len(X), -1).mean(dim=1)
         weights = candidates.weights[which].to(per_row.dtype)
+        if row_weights is not None:
+            weights = weights * row_weights.to(per_row.dtype)
         task = 0.5 * (task + (weights * per_row).sum() / weights.sum().clamp_min(1e-12))
         residual = self.consistency(action.act_outputs(g, y_pred), moved_pred)
-        # Mean residual of each candidate's rows; a candidate with no row in
-        # this batch contributes nothing (and is recorded as nan).
-        counts = torch.bincount(which, minlength=candidates.n_candidates).to(residual.dtype)
-        sums = torch.zeros_like(counts).index_add(0, which, residual)
-        per_candidate = sums / counts.clamp_min(1.0)
+        # (Weighted) mean residual of each candidate's rows; a candidate with no
+        # row in this batch contributes nothing (and is recorded as nan).
+        counted = torch.ones_like(residual) if row_weights is None else row_weights.to(residual)
+        counts = torch.zeros(candidates.n_candidates, dtype=residual.dtype, device=residual.device)
+        counts = counts.index_add(0, which, counted)
+        sums = torch.zeros_like(counts).index_add(0, which, residual * counted)
+        per_candidate = sums / counts.clamp_min(1e-12)
         regularizer = (candidates.weights * per_candidate).sum()
         loss = task + self.symmetry_weight * regularizer
         self._record_terms(loss, task, regularizer, moved)

@@ -20,11 +20,14 @@ contains: the module a file declares is first built on torch's ``meta``
 device (no memory) and must match the tensors the file holds.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -52,6 +55,10 @@ from ._regressor import SymmetryDiscoveringRegressor
 from ._space import SearchSpace
 from ._state import FittedState, commit
 from .exceptions import ModelFileError
+
+if TYPE_CHECKING:
+    import os
+    from typing import Any
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
@@ -102,7 +109,7 @@ def _history_value(value):
         return repr(value)
 
 
-def save(estimator, path):
+def save(estimator: BaseSymmetryDiscoverer, path: str | os.PathLike) -> None:
     """Save a fitted symlearn estimator to ``path`` (a ``.safetensors`` file), without pickle.
 
     Parameters
@@ -382,7 +389,13 @@ def _matching_module(build, tensors, prefix, trusted_fallback):
     return module
 
 
-def load(path, *, module=None, device=None, **params):
+def load(
+    path: str | os.PathLike,
+    *,
+    module: type[torch.nn.Module] | torch.nn.Module | None = None,
+    device: str | None = None,
+    **params: Any,
+) -> SymmetryDiscoveringRegressor | SymmetryDiscoveringClassifier:
     """Load an estimator saved with :func:`save`. Never unpickles, imports or evaluates anything.
 
     The file's version and checksum are checked first, then every field of

@@ -1,10 +1,21 @@
 """The symmetry-discovering regressor."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import torch
 from sklearn.base import RegressorMixin
 
 from ._base import PATIENCE, BaseSymmetryDiscoverer
 from ._task import RegressionTask
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Literal
+
+    from ._typing import ArrayLike, Float64Array, Generators, RandomState
+    from .reps import Rep
 
 __all__ = ["SymmetryDiscoveringRegressor"]
 
@@ -177,7 +188,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
 
     Attributes
     ----------
-    discovered_generators_ : ndarray of shape (n_generators_, d, d)
+    discovered_generators_ : ndarray of shape (`n_generators_`, d, d)
         Orthonormal basis of the discovered algebra in a readable form (each
         generator as sparse as the span allows, largest entry positive),
         accepted generators first, most exact first. When their algebra is
@@ -187,16 +198,16 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         (0, d, d) when no symmetry was found.
     n_generators_ : int
         Dimension of the discovered algebra; 0 means no continuous symmetry.
-    generator_accepted_ : ndarray of bool, shape (n_generators_,)
+    generator_accepted_ : ndarray of bool, shape (`n_generators_`,)
         Which generators the verdict accepts (all, unless ``n_generators``
         forced more).
-    generator_errors_ : ndarray of shape (n_generators_,)
+    generator_errors_ : ndarray of shape (`n_generators_`,)
         Normalized first-order error of each generator for the reference
         model on the held-out rows (0 exact, about 1 arbitrary; see
         :meth:`generator_errors`).
-    generator_error_intervals_ : ndarray of shape (n_generators_, 2)
+    generator_error_intervals_ : ndarray of shape (`n_generators_`, 2)
         Bootstrap 5% and 95% quantiles of those errors over the held-out rows.
-    generator_strengths_ : ndarray of shape (n_generators_,)
+    generator_strengths_ : ndarray of shape (`n_generators_`,)
         The reach of each generator, fixed by the data: a full turn for a
         compact direction (``pi * sqrt(2)`` for a unit-norm rotation
         generator); for an unbounded one (scaling, boost, translation) the
@@ -220,7 +231,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         The directions matching ``symmetry_spectrum_``.
     closure_error_ : float
         How far the span is from closing under the bracket (0 for a Lie algebra).
-    structure_constants_ : ndarray of shape (n_generators_,) * 3
+    structure_constants_ : ndarray of shape (`n_generators_`,) * 3
         ``[L_i, L_j] = sum_k c_ijk L_k`` in the basis ``discovered_generators_``.
     algebra_ : symlearn.lie.AlgebraIdentity
         The algebra's name (e.g. ``"so(3)"``, ``"so(1,3)"``), whether it is
@@ -251,7 +262,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         backbone and ``net_.history`` the training history.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
 
     See Also
@@ -276,36 +287,36 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
     def __init__(
         self,
         *,
-        module=None,
-        input_rep=None,
-        output_rep=None,
-        n_generators="auto",
-        generator_space=None,
-        candidate_generators=None,
-        symmetry_tolerance="auto",
-        validation_fraction=0.2,
-        augment=True,
-        symmetry_weight=0.0,
-        reach_weight="deprecated",
-        distinctness_weight="deprecated",
-        n_augmentations=1,
-        test_time_augmentation=0,
-        symmetrize=None,
-        group="discovered",
-        n_group_samples=4,
-        n_group_samples_test=20,
-        max_epochs=1000,
-        patience=PATIENCE,
-        batch_size="auto",
-        lr=1e-3,
-        optimizer=torch.optim.Adam,
-        callbacks=None,
-        train_split=None,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        **kwargs,
-    ):
+        module: type[torch.nn.Module] | torch.nn.Module | None = None,
+        input_rep: Rep | None = None,
+        output_rep: Rep | None = None,
+        n_generators: int | Literal["auto"] = "auto",
+        generator_space: Generators | str | None = None,
+        candidate_generators: list | dict | None = None,
+        symmetry_tolerance: float | Literal["auto"] = "auto",
+        validation_fraction: float = 0.2,
+        augment: bool = True,
+        symmetry_weight: float = 0.0,
+        reach_weight: float | Literal["deprecated"] = "deprecated",
+        distinctness_weight: float | Literal["deprecated"] = "deprecated",
+        n_augmentations: int = 1,
+        test_time_augmentation: int = 0,
+        symmetrize: Literal["probabilistic", "invariant_features"] | None = None,
+        group: str = "discovered",
+        n_group_samples: int = 4,
+        n_group_samples_test: int = 20,
+        max_epochs: int = 1000,
+        patience: int = PATIENCE,
+        batch_size: int | Literal["auto"] = "auto",
+        lr: float = 1e-3,
+        optimizer: type[torch.optim.Optimizer] = torch.optim.Adam,
+        callbacks: list | None = None,
+        train_split: Callable | None = None,
+        device: str | torch.device = "auto",
+        random_state: RandomState = None,
+        verbose: int = 0,
+        **kwargs: Any,
+    ) -> None:
         # Only the regressor has output_rep: class labels never transform.
         self.output_rep = output_rep
         super().__init__(
@@ -346,7 +357,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         tags.target_tags.multi_output = True
         return tags
 
-    def predict(self, X, *, test_time_augmentation=None):
+    def predict(self, X: ArrayLike, *, test_time_augmentation: int | None = None) -> Float64Array:
         """Predict targets for ``X``.
 
         Parameters

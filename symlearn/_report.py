@@ -11,6 +11,7 @@ __all__ = [
     "describe_generator",
     "describe_motion",
     "symmetry_report",
+    "symmetry_summary",
 ]
 
 #: Entries smaller than this fraction of a generator's largest entry are not
@@ -149,3 +150,50 @@ def symmetry_report(estimator):
         + ", ".join(f"{e:.3f} / {f:.3f}" for e, f in zip(spectrum[:shown], floors[:shown]))
     )
     return "\n".join(lines)
+
+
+def _floats(values):
+    return np.asarray(values, dtype=float).tolist()
+
+
+def symmetry_summary(estimator):
+    """The content of ``describe_symmetry`` as plain data, ready for ``json.dumps``."""
+    algebra = estimator.algebra_
+    feature_names = getattr(estimator, "feature_names_in_", None)
+    summary = {
+        "estimator": type(estimator).__name__,
+        "n_features_in": int(estimator.n_features_in_),
+        "feature_names": None if feature_names is None else [str(n) for n in feature_names],
+        "input_rep": repr(estimator.input_rep_),
+        "output_rep": None if estimator.output_rep_ is None else repr(estimator.output_rep_),
+        "verdict": estimator.symmetry_verdict_,
+        "verdict_reason": estimator.symmetry_verdict_reason_,
+        "reference_score": float(estimator.reference_score_),
+        "n_epochs": int(estimator.n_epochs_),
+        "algebra": {
+            "name": algebra.name,
+            "dimension": int(algebra.dimension),
+            "acting_dimension": int(algebra.acting_dimension),
+            "signature": None if algebra.signature is None else list(algebra.signature),
+            "compact": bool(algebra.compact),
+            "closure_error": float(estimator.closure_error_),
+        },
+        "n_generators": int(estimator.n_generators_),
+        "generators": _floats(estimator.discovered_generators_),
+        "generator_errors": _floats(estimator.generator_errors_),
+        "generator_error_intervals": _floats(estimator.generator_error_intervals_),
+        "generator_reaches": _floats(estimator.generator_strengths_),
+        "symmetry_score": float(estimator.symmetry_score_),
+        "spectrum": _floats(estimator.symmetry_spectrum_),
+        "spectrum_floors": _floats(estimator.symmetry_floor_),
+    }
+    if hasattr(estimator, "candidate_weights_"):
+        summary["candidates"] = [
+            {"name": name, "weight": float(weight), "error": float(error)}
+            for name, weight, error in zip(
+                estimator.candidate_names_,
+                estimator.candidate_weights_,
+                estimator.candidate_errors_,
+            )
+        ]
+    return summary

@@ -66,6 +66,10 @@ GAP = 1.5
 #: model cannot tell a symmetry from a direction it has not learned.
 MIN_REFERENCE_SCORE = 0.5
 
+#: Fewer held-out rows than this cannot carry a verdict: the bootstrap
+#: intervals and the orbit's confirmation need a sample to speak of.
+MIN_JUDGED_ROWS = 10
+
 #: A weak reference's most exact directions are searched for a named group
 #: among at most this many (so(6) has 15 generators).
 MAX_TENTATIVE = 15
@@ -113,7 +117,7 @@ def _advice():
     )
 
 
-def judge(evidence, *, tolerance, n_generators="auto", tested=True):
+def judge(evidence, *, tolerance, n_generators="auto", tested=True, n_rows=None):
     """The :class:`Verdict` on an :class:`~symlearn._evidence.Evidence`.
 
     Parameters
@@ -130,6 +134,9 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True):
         held-out rows. Without that test a direction passes only when its
         whole interval is within ``Z_MAX`` of its floor: a straddling one
         would be taken on the first-order evidence alone.
+    n_rows : int, optional
+        How many held-out rows the evidence was measured on; fewer than
+        ``MIN_JUDGED_ROWS`` give an "inconclusive" verdict.
     """
     floors = np.maximum(evidence.floors, 1e-300)
     lower, upper = evidence.intervals[:, 0] / floors, evidence.intervals[:, 1] / floors
@@ -143,6 +150,13 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True):
     def verdict(name, reason, accepted):
         return Verdict(name, reason, accepted, reported if forced else accepted)
 
+    if n_rows is not None and n_rows < MIN_JUDGED_ROWS:
+        return verdict(
+            "inconclusive",
+            f"The evidence rests on {n_rows} held-out row(s), too few to judge a symmetry "
+            f"(at least {MIN_JUDGED_ROWS}). Give more rows.",
+            nothing,
+        )
     if evidence.reference_score < MIN_REFERENCE_SCORE:
         return verdict(
             "inconclusive",

@@ -1,10 +1,20 @@
 """Assertions about symmetries, for symlearn's tests and for users' own tests."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 from .groups import FULL_TURN_EXTENT, Group, GroupAction, LieGroup, parse_group
 from .metrics import lie_algebra_similarity
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._typing import ArrayLike, Generators
+    from .reps import Rep
 
 __all__ = [
     "assert_equivariant",
@@ -25,17 +35,17 @@ def _as_group(group, input_rep, reach):
 
 
 def equivariance_error(
-    func,
-    X,
-    group,
-    input_rep,
-    output_rep=None,
+    func: Callable,
+    X: ArrayLike,
+    group: str | Group | Generators,
+    input_rep: Rep,
+    output_rep: Rep | None = None,
     *,
-    reach=FULL_TURN_EXTENT,
-    n_transforms=4,
-    relative=False,
-    seed=0,
-):
+    reach: float = FULL_TURN_EXTENT,
+    n_transforms: int = 4,
+    relative: bool = False,
+    seed: int = 0,
+) -> float:
     """How far ``func(g x)`` is from ``rho_out(g) func(x)`` for random ``g`` of ``group``.
 
     Measures only; :func:`assert_equivariant` and
@@ -93,17 +103,17 @@ def equivariance_error(
 
 
 def assert_equivariant(
-    func,
-    X,
-    generators,
-    input_rep,
-    output_rep,
+    func: Callable,
+    X: ArrayLike,
+    generators: Generators,
+    input_rep: Rep,
+    output_rep: Rep | None,
     *,
-    reach=FULL_TURN_EXTENT,
-    n_transforms=4,
-    atol=1e-5,
-    seed=0,
-):
+    reach: float = FULL_TURN_EXTENT,
+    n_transforms: int = 4,
+    atol: float = 1e-05,
+    seed: int = 0,
+) -> None:
     """Assert that ``func(g x) == rho_out(g) func(x)`` for random ``g`` of the group.
 
     Parameters
@@ -113,7 +123,7 @@ def assert_equivariant(
     X : array-like of shape (n_samples, n_features)
     generators : array-like of shape (k, d, d)
         Generators of the group; elements are drawn with
-        :func:`symlearn.metrics.sample_group_elements`.
+        :func:`symlearn.groups.sample_group_elements`.
     input_rep : symlearn.reps.Rep
         How a group element acts on a row.
     output_rep : symlearn.reps.Rep or None
@@ -157,8 +167,16 @@ def assert_equivariant(
 
 
 def assert_invariant(
-    func, X, generators, rep, *, reach=FULL_TURN_EXTENT, n_transforms=4, atol=1e-5, seed=0
-):
+    func: Callable,
+    X: ArrayLike,
+    generators: Generators,
+    rep: Rep,
+    *,
+    reach: float = FULL_TURN_EXTENT,
+    n_transforms: int = 4,
+    atol: float = 1e-05,
+    seed: int = 0,
+) -> None:
     """Assert that ``func(g x) == func(x)`` for random ``g`` of the group.
 
     :func:`assert_equivariant` with ``output_rep=None``; see there.
@@ -184,7 +202,12 @@ def assert_invariant(
     )
 
 
-def assert_same_algebra(found, expected, *, min_similarity=0.99):
+def assert_same_algebra(
+    found: Generators,
+    expected: Generators,
+    *,
+    min_similarity: float = 0.99,
+) -> None:
     """Assert that two sets of generators span (nearly) the same Lie algebra.
 
     Parameters
@@ -208,17 +231,17 @@ def assert_same_algebra(found, expected, *, min_similarity=0.99):
 
 
 def assert_group_equivariant(
-    func,
-    X,
-    group,
-    input_rep,
-    output_rep=None,
+    func: Callable,
+    X: ArrayLike,
+    group: str | Group | Generators,
+    input_rep: Rep,
+    output_rep: Rep | None = None,
     *,
-    reach=FULL_TURN_EXTENT,
-    n_transforms=4,
-    rtol=1e-5,
-    seed=0,
-):
+    reach: float = FULL_TURN_EXTENT,
+    n_transforms: int = 4,
+    rtol: float = 1e-05,
+    seed: int = 0,
+) -> None:
     """Assert ``|func(g x) - rho_out(g) func(x)| <= rtol |func(x)|`` for random ``g`` of ``group``.
 
     Unlike :func:`assert_equivariant`, ``g`` is drawn from a whole group:
@@ -233,7 +256,7 @@ def assert_group_equivariant(
         Maps a tensor of rows to a tensor of outputs.
     X : torch.Tensor of shape (n_samples, n_features)
     group : str, symlearn.symmetrize.Group or array-like of shape (k, d, d)
-        E.g. ``"S_n x O(3)"`` (see :func:`symlearn.symmetrize.parse_group`),
+        E.g. ``"S_n x O(3)"`` (see :func:`symlearn.groups.parse_group`),
         or generators such as a fitted estimator's
         ``discovered_generators_``: elements ``exp(t sum_i v_i L_i)`` with
         ``v`` a random unit vector and ``t ~ U[-reach, reach]`` (see

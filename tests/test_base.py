@@ -50,9 +50,10 @@ def _with(X, row, col, value):
         (lambda X, y: (X[:1], y[:1]), "1 sample"),
         (lambda X, y: (X, y[:-1]), "inconsistent numbers of samples"),
         (lambda X, y: (X[:, 0], y), "2D array"),
-        (lambda X, y: (X[:3], y[:3]), "holds out 2 of 3 rows"),
+        (lambda X, y: (X[:3], y[:3]), "3 rows are too few: .* holds out 2 of them"),
+        (lambda X, y: (X[:2], y[:2]), "2 rows are too few"),
     ],
-    ids=["nan", "inf", "empty", "one-sample", "len-y", "1d-X", "too-few-to-hold-out"],
+    ids=["nan", "inf", "empty", "one-sample", "len-y", "1d-X", "too-few-3", "too-few-2"],
 )
 def test_bad_data_is_rejected_before_training(estimator_class, make_bad, message, no_training):
     X, y = make_bad(*_data(estimator_class))
@@ -65,6 +66,23 @@ def test_nan_in_y_is_rejected(no_training):
     y[5] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         _small(SymmetryDiscoveringRegressor).fit(X, y)
+
+
+def test_text_targets_point_the_regressor_to_the_classifier(no_training):
+    X, _ = _data(SymmetryDiscoveringRegressor)
+    labels = np.array(["in", "out"])[np.arange(len(X)) % 2]
+    with pytest.raises(ValueError, match="values such as 'in' .* use SymmetryDiscoveringClassifier"):
+        _small(SymmetryDiscoveringRegressor).fit(X, labels)
+
+
+def test_a_verdict_needs_enough_held_out_rows():
+    X, y = _data(SymmetryDiscoveringRegressor, n=40)
+    # Trained and judged on the same 8 rows: too few to say anything.
+    est = _small(SymmetryDiscoveringRegressor, validation_fraction=0).fit(X[:8], y[:8])
+    assert est.symmetry_verdict_ == "inconclusive" and est.n_generators_ == 0
+    assert "8 held-out row(s), too few" in est.symmetry_verdict_reason_
+    with pytest.raises(ValueError, match="symmetry_score needs at least 2 rows of X"):
+        est.symmetry_score(X[:1])
 
 
 def test_single_class_is_rejected(no_training):
@@ -273,3 +291,106 @@ def test_only_the_regressor_has_an_output_rep():
     regressor = SymmetryDiscoveringRegressor(output_rep=Tensor(2))
     assert regressor.get_params()["output_rep"] == Tensor(2)
     assert "output_rep" not in SymmetryDiscoveringClassifier().get_params()
+
+
+# -- sample weights ----------------------------------------------------------------------------
+
+
+def test_equal_sample_weights_are_the_unweighted_fit():
+    X, y = _data(SymmetryDiscoveringRegressor)
+    plain = _small(SymmetryDiscoveringRegressor).fit(X, y)
+    weighted = _small(SymmetryDiscoveringRegressor).fit(X, y, sample_weight=np.full(len(X), 3.0))
+    np.testing.assert_array_equal(plain.predict(X), weighted.predict(X))
+
+
+def test_zero_weights_silence_corrupted_rows():
+    # 30% of the targets replaced by noise: weighted out, the fit recovers the
+    # rotation-invariant target and its symmetry; counted, it does not.
+    X, y, _ = make_rotation_invariant_regression(600, random_state=0)
+    X_test, y_test, _ = make_rotation_invariant_regression(1000, random_state=5)
+    rng = np.random.default_rng(1)
+    corrupted = rng.random(len(X)) < 0.3
+    y = y.copy()
+    y[corrupted] = 3 * rng.standard_normal(corrupted.sum())
+    plain = SymmetryDiscoveringRegressor(random_state=0).fit(X, y)
+    weighted = SymmetryDiscoveringRegressor(random_state=0).fit(
+        X, y, sample_weight=(~corrupted).astype(float)
+    )
+    plain_mse = np.mean((plain.predict(X_test) - y_test) ** 2)
+    weighted_mse = np.mean((weighted.predict(X_test) - y_test) ** 2)
+    assert weighted_mse < 0.02  # measured: 0.0036
+    assert plain_mse > 0.1  # measured: 0.23
+    assert weighted.symmetry_verdict_ == "symmetric" and weighted.algebra_.name == "so(2)"
+
+
+def test_sample_weights_with_candidates_and_classes():
+    X, y = _data(SymmetryDiscoveringClassifier, n=300)
+    weights = np.where(y == 1, 2.0, 1.0)
+    clf = _small(
+        SymmetryDiscoveringClassifier, max_epochs=10, candidate_generators=["rotation_xy"]
+    ).fit(X, y, sample_weight=weights)
+    assert clf.candidate_weights_.shape == (1,) and np.isfinite(clf.candidate_errors_).all()
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        (np.ones(5), "sample_weight.shape"),
+        (-np.ones(200), "Negative values"),
+        (np.full(200, np.nan), "NaN"),
+        (np.zeros(200), "at least one non-zero"),
+    ],
+)
+def test_bad_sample_weights_are_rejected_before_training(weights, message, no_training):
+    X, y = _data(SymmetryDiscoveringRegressor)
+    with pytest.raises(ValueError, match=message):
+        _small(SymmetryDiscoveringRegressor).fit(X, y, sample_weight=weights)
+
+
+def test_weighted_batch_terms_average_to_the_weighted_mean_over_the_set():
+    # skorch averages the batch terms by their row counts; with weights scaled
+    # to mean 1 and mean(w * loss) per batch, that is the weighted mean.
+    from symlearn._data import weighted_targets
+    from symlearn._net import _weighted_mean
+
+    rng = np.random.default_rng(0)
+    losses = torch.as_tensor(rng.random(1000))
+    weights = np.where(np.arange(1000) >= 500, 100.0, 1.0)
+    targets = weighted_targets(np.zeros(1000), weights)
+    w = targets["sample_weight"]
+    assert abs(float(w.mean()) - 1) < 1e-6
+    terms = [(float(_weighted_mean(losses[i : i + 64], w[i : i + 64])), len(losses[i : i + 64]))
+             for i in range(0, 1000, 64)]  # fmt: skip
+    epoch = np.average([t for t, _ in terms], weights=[n for _, n in terms])
+    assert epoch == pytest.approx(np.average(losses.numpy(), weights=weights), rel=1e-6)
+
+
+def test_an_interrupt_ends_the_whole_fit_and_changes_nothing():
+    import os
+    import signal
+
+    from skorch.callbacks import Callback
+
+    class Interrupt(Callback):
+        # What Ctrl-C does: SIGINT to the process, in the middle of an epoch loop.
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    X, y = _data(SymmetryDiscoveringRegressor)
+    est = _small(SymmetryDiscoveringRegressor, callbacks=[Interrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)
+    assert not hasattr(est, "n_features_in_")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Early stopping, which skorch also signals with KeyboardInterrupt, is no interrupt.
+    assert _small(SymmetryDiscoveringRegressor, max_epochs=200, patience=2).fit(X, y).n_epochs_ < 400
+
+
+def test_sample_weights_with_a_stratified_split():
+    from skorch.dataset import ValidSplit
+
+    X, y = _data(SymmetryDiscoveringClassifier)
+    clf = _small(SymmetryDiscoveringClassifier, train_split=ValidSplit(5, stratified=True))
+    clf.fit(X, y, sample_weight=np.where(y == 1, 2.0, 1.0))
+    assert clf.score(X, y) > 0.5

@@ -126,3 +126,19 @@ def test_a_model_that_shrinks_towards_the_mean_of_a_noise_target_is_not_an_error
     est.fit(X, y)
     spread = [row["output_spread"] for row in est.net_.history if "output_spread" in row]
     assert spread[-1] < 0.1  # it did shrink as far as the collapsing fits do
+
+
+def test_verbose_log_prints_a_header_for_each_phase(capsys):
+    from symlearn import SymmetryDiscoveringRegressor
+    from symlearn.datasets import make_rotation_invariant_regression
+
+    X, y, _ = make_rotation_invariant_regression(200, random_state=0)
+    SymmetryDiscoveringRegressor(max_epochs=3, verbose=1, random_state=0).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    headers = [i for i, line in enumerate(lines) if line.split()[0] == "epoch"]
+    assert len(headers) == 2  # the reference phase, then the symmetric phase
+    assert "output_spread" not in lines[headers[0]] and "output_spread" in lines[headers[1]]
+    for start, end in zip(headers, [*headers[1:], len(lines)]):
+        width = len(lines[start].split())
+        rows = lines[start + 2 : end]  # below the header and its rule
+        assert rows and all(len(row.split()) == width for row in rows)

@@ -71,3 +71,38 @@ def test_plot_image_orbits_draws_each_image_along_each_generator(fitted):
     assert "rotation" in axes[0, 2].get_title()
     with pytest.raises(ValueError, match="not a single symlearn.reps.Image"):
         plot_image_orbits(fitted[0], fitted[1])
+
+
+def _overlap(boxes):
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_generator_figures_are_readable_without_the_code(fitted):
+    est, _ = fitted
+    axes = plot_generators(est)
+    figure = axes[0].figure
+    assert figure.get_suptitle().startswith("Discovered generators: so(2)")
+    colorbars = [ax for ax in figure.axes if ax.get_label() == "<colorbar>"]
+    assert len(colorbars) == 1 and colorbars[0].get_ylabel() == "entry L[i, j]"
+    assert axes[0].get_xlabel() and axes[0].get_ylabel()
+
+    # Twelve long axis names over three panels: no tick label touches another.
+    names = [f"feature_number_{i}" for i in range(12)]
+    generators = np.stack([expm(0.1 * g) - np.eye(12) for g in np.random.default_rng(0)
+                           .standard_normal((3, 12, 12))])  # fmt: skip
+    axes = plot_generators(generators, axis_labels=names)
+    figure = axes[0].figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for ax in axes:
+        assert not _overlap([t.get_window_extent(renderer) for t in ax.get_xticklabels()])
+        assert not _overlap([t.get_window_extent(renderer) for t in ax.get_yticklabels()])
+    panels = [ax.get_tightbbox(renderer) for ax in axes]
+    assert not _overlap(panels)
+
+
+def test_orbit_axes_are_named_after_the_features(fitted):
+    est, X = fitted
+    ax = plot_orbits(est, X, n_points=2)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x0", "x1")
+    assert ax.get_legend() is not None

@@ -3,7 +3,7 @@ import pytest
 import torch
 from scipy.linalg import expm
 
-from symlearn.reps import DirectSum, Image, Points, Scalars, Tensor, Vectors
+from symlearn.reps import DirectSum, Image, Points, Scalars, Tensor, Vectors, parse_rep
 
 REPS = [
     Vectors(1, 2),
@@ -188,3 +188,52 @@ def test_image_rep_validation_and_identity():
         Image(4, 4) + Points(2, 2)
     with pytest.raises(ValueError, match="same dimension"):
         Image(4, 4) + Vectors(1, 3)
+
+
+# -- representations as text ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rep",
+    [
+        Vectors(4, 3) + Scalars(2),
+        Tensor(3, 2),
+        Tensor(4, 3),
+        Points(3, 2) + Vectors(1, 2),
+        Image(8, 8),
+        Image(6, 5, channels=3),
+        Scalars(7),
+    ],
+)
+def test_parse_rep_reads_back_every_repr(rep):
+    assert parse_rep(repr(rep)) == rep
+
+
+def test_parse_rep_takes_keywords_defaults_and_spacing():
+    assert parse_rep("Vectors(dim=3, n=4)+Scalars( 2 )") == Vectors(4, 3) + Scalars(2)
+    assert parse_rep("Tensor(3)") == Tensor(3, 2)
+    assert parse_rep("Image(8, 8, channels=1)") == Image(8, 8)
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("", "it is empty"),
+        ("Vector(3, 2)", "unknown representation 'Vector'"),
+        ("Vectors(3)", "missing dim"),
+        ("Vectors(3, 2, 1)", "at most 2 arguments"),
+        ("Vectors(a, 2)", "'a' is not a whole number"),
+        ("Vectors(-1, 2)", "'-1' is not a whole number"),
+        ("Vectors(0, 2)", "from 1 to"),
+        ("Vectors(3, 2) +", "a '+' has no term"),
+        ("Vectors(n=2, n=3)", "'n' is given twice"),
+        ("Tensor(3, rank=2)", "has no argument 'rank'"),
+        ("__import__('os').system('true')", "is not a term"),
+        ("__import__(1)", "unknown representation '__import__'"),
+        ("Vectors(2, 3) * 2", "is not a term"),
+    ],
+)
+def test_parse_rep_refuses_with_the_accepted_forms(text, problem):
+    with pytest.raises(ValueError, match="Accepted forms: Scalars") as error:
+        parse_rep(text)
+    assert problem in str(error.value)

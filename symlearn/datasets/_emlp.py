@@ -21,6 +21,10 @@ package's layout (positions, then masses) instead of EMLP's (masses
 first); the functions are EMLP's.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -28,13 +32,20 @@ from ..lie import so_generators, so_pq_generators
 from ._equivariant import _inertia_tensors
 from ._invariant import _check_n_samples, _minkowski
 
+if TYPE_CHECKING:
+    from .._typing import RandomState
+
 __all__ = ["make_emlp_inertia", "make_emlp_o5_synthetic", "make_emlp_particle_interaction"]
 
 #: Minkowski metric with the time axis first, as EMLP writes it.
 _ETA = np.diag([1.0, -1.0, -1.0, -1.0])
 
 
-def make_emlp_o5_synthetic(n_samples=1000, *, random_state=None):
+def make_emlp_o5_synthetic(
+    n_samples: int = 1000,
+    *,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """EMLP's O(5)-invariant regression of two 5-vectors.
 
     ``y = sin|x1| - |x2|^3 / 2 + x1 . x2 / (|x1| |x2|)`` with ``x1, x2``
@@ -71,7 +82,11 @@ def _o5_target(X):
     return np.sin(n1) - 0.5 * n2**3 + np.sum(x1 * x2, axis=1) / (n1 * n2)
 
 
-def make_emlp_particle_interaction(n_samples=1000, *, random_state=None):
+def make_emlp_particle_interaction(
+    n_samples: int = 1000,
+    *,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """EMLP's electron-muon scattering amplitude: a Lorentz-invariant function of four four-momenta.
 
     Four momenta ``p1..p4`` with components ``N(0, 1/16)``, and with
@@ -122,7 +137,12 @@ def _scattering_amplitude(X):
     return 4 * np.einsum("nij,nij->n", electron, muon)
 
 
-def make_emlp_inertia(n_samples=1000, *, n_points=5, random_state=None):
+def make_emlp_inertia(
+    n_samples: int = 1000,
+    *,
+    n_points: int = 5,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """EMLP's inertia tensor of point masses: an O(3)-equivariant ``Tensor(3, 2)`` target.
 
     ``n_points`` positions ``r_i`` (standard normal in R^3) and masses

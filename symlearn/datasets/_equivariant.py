@@ -5,11 +5,18 @@ generators``; here ``g`` acts on ``y`` too, through the output
 representation named in each docstring.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.utils import check_random_state
 
 from ..lie import rotation_generator, so_generators
 from ._invariant import _check_n_samples
+
+if TYPE_CHECKING:
+    from .._typing import RandomState
 
 __all__ = ["make_two_body_trajectories", "make_inertia_tensor_regression"]
 
@@ -22,15 +29,15 @@ def _two_body_accelerations(q1, q2):
 
 
 def make_two_body_trajectories(
-    n_samples=1000,
+    n_samples: int = 1000,
     *,
-    n_past=5,
-    n_future=5,
-    time_step=0.2,
-    angle_range=(0.0, 2 * np.pi),
-    noise=0.0,
-    random_state=None,
-):
+    n_past: int = 5,
+    n_future: int = 5,
+    time_step: float = 0.2,
+    angle_range: tuple[float, float] = (0.0, 2 * np.pi),
+    noise: float = 0.0,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Windows of two-body orbits: past states in, future states out.
 
     Two unit masses attract each other (``G = 1``) with their centre of
@@ -124,8 +131,13 @@ def _inertia_tensors(positions, masses):
 
 
 def make_inertia_tensor_regression(
-    n_samples=1000, *, n_points=5, epsilon=0.0, noise=0.0, random_state=None
-):
+    n_samples: int = 1000,
+    *,
+    n_points: int = 5,
+    epsilon: float = 0.0,
+    noise: float = 0.0,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inertia tensor of point masses, optionally with a symmetry-breaking term.
 
     ``X`` holds ``n_points`` positions in R^3 (standard normal) followed by

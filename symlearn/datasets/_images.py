@@ -1,6 +1,9 @@
 """Image data sets built on scikit-learn's bundled 8x8 digits (no download)."""
 
+from __future__ import annotations
+
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -10,6 +13,12 @@ from sklearn.utils import check_random_state, check_scalar
 
 from ..lie import named_generators
 from ..reps import Image
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
+
+    from .._typing import RandomState
 
 __all__ = ["make_rotated_digits"]
 
@@ -34,15 +43,15 @@ def _check_angles(angles):
 
 
 def make_rotated_digits(
-    n_samples=None,
+    n_samples: int | None = None,
     *,
-    angles=180.0,
-    classes=None,
-    pad=2,
-    split=None,
-    test_size=0.3,
-    random_state=None,
-):
+    angles: float = 180.0,
+    classes: Sequence[int] | None = None,
+    pad: int = 2,
+    split: Literal["train", "test"] | None = None,
+    test_size: float = 0.3,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Handwritten digits turned by random angles, for rotation-symmetry experiments.
 
     Built on :func:`sklearn.datasets.load_digits` (1797 images of 8x8

@@ -5,10 +5,17 @@ generators of the symmetry algebra as an array of shape ``(k, d, d)``
 (``k = 0`` when the task has no continuous linear symmetry).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.utils import check_random_state
 
 from ..lie import rotation_generator, so_generators, so_pq_generators
+
+if TYPE_CHECKING:
+    from .._typing import RandomState
 
 __all__ = [
     "make_rotation_invariant_regression",
@@ -28,8 +35,13 @@ def _check_n_samples(n_samples):
 
 
 def make_rotation_invariant_regression(
-    n_samples=1000, *, dim=2, frequency=2.0, noise=0.05, random_state=None
-):
+    n_samples: int = 1000,
+    *,
+    dim: int = 2,
+    frequency: float = 2.0,
+    noise: float = 0.05,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Regression on ``y = sin(frequency * |x|)``, invariant under SO(dim).
 
     Parameters
@@ -62,8 +74,13 @@ def make_rotation_invariant_regression(
 
 
 def make_pairwise_distance_regression(
-    n_samples=1000, *, n_points=4, dim=3, noise=0.0, random_state=None
-):
+    n_samples: int = 1000,
+    *,
+    n_points: int = 4,
+    dim: int = 3,
+    noise: float = 0.0,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sum of pairwise distances between ``n_points`` points in R^dim.
 
     Each row holds the points one after another (``Vectors(n_points, dim)``
@@ -93,8 +110,13 @@ def make_pairwise_distance_regression(
 
 
 def make_inner_product_regression(
-    n_samples=1000, *, n_vectors=2, dim=4, noise=0.0, random_state=None
-):
+    n_samples: int = 1000,
+    *,
+    n_vectors: int = 2,
+    dim: int = 4,
+    noise: float = 0.0,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A function of the norms and dot products of ``n_vectors`` vectors in R^dim.
 
     ``y = sum_i sin(|v_i|) + sum_{i<j} v_i . v_j`` with ``v_i ~ N(0, I_dim)``,
@@ -130,7 +152,12 @@ def _minkowski(a, b):
     return a[..., 0] * b[..., 0] - np.sum(a[..., 1:] * b[..., 1:], axis=-1)
 
 
-def make_lorentz_invariant_regression(n_samples=1000, *, noise=0.0, random_state=None):
+def make_lorentz_invariant_regression(
+    n_samples: int = 1000,
+    *,
+    noise: float = 0.0,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A function of the Minkowski products of three four-vectors ``(t, x, y, z)``.
 
     ``y = <p0, p1> + 0.5 <p1, p2> - 0.5 <p0, p2> + 0.1 <p0, p2>**2`` with
@@ -161,8 +188,12 @@ def make_lorentz_invariant_regression(n_samples=1000, *, noise=0.0, random_state
 
 
 def make_broken_rotation_regression(
-    n_samples=1000, *, epsilon=0.1, noise=0.0, random_state=None
-):
+    n_samples: int = 1000,
+    *,
+    epsilon: float = 0.1,
+    noise: float = 0.0,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``y = sin(2 |x|) + epsilon * x_z**2`` in R^3: exact and broken rotations.
 
     Rotations about the z axis (in the xy plane) leave ``y`` unchanged;
@@ -194,7 +225,12 @@ def make_broken_rotation_regression(
     return X, y, truth
 
 
-def make_asymmetric_regression(n_samples=1000, *, noise=0.05, random_state=None):
+def make_asymmetric_regression(
+    n_samples: int = 1000,
+    *,
+    noise: float = 0.05,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``y = x0 + 2 x1**2 - x0 x1`` on anisotropic inputs: no linear symmetry.
 
     ``x0 ~ N(0, 1)`` and ``x1 ~ N(0, 0.5**2)``; no one-parameter subgroup
@@ -220,8 +256,13 @@ def make_asymmetric_regression(n_samples=1000, *, noise=0.05, random_state=None)
 
 
 def make_ring_classification(
-    n_samples=1000, *, dim=2, radii=(1.0,), label_noise=0.0, random_state=None
-):
+    n_samples: int = 1000,
+    *,
+    dim: int = 2,
+    radii: tuple[float, ...] = (1.0,),
+    label_noise: float = 0.0,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classes given by the distance of ``x`` from the origin (rings).
 
     ``x ~ N(0, I_dim)`` and the label is the number of ``radii`` smaller

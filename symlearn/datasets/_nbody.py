@@ -1,10 +1,17 @@
 """Charged particles under Coulomb forces: the n-body benchmark of Kipf et al. and EGNN."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.utils import check_random_state, check_scalar
 
 from ..lie import so_generators
 from ._invariant import _check_n_samples
+
+if TYPE_CHECKING:
+    from .._typing import RandomState
 
 __all__ = ["make_charged_nbody"]
 
@@ -19,15 +26,15 @@ def _coulomb_accelerations(positions, charges, softening):
 
 
 def make_charged_nbody(
-    n_samples=1000,
+    n_samples: int = 1000,
     *,
-    n_particles=5,
-    dim=3,
-    n_steps=1000,
-    time_step=0.001,
-    softening=0.1,
-    random_state=None,
-):
+    n_particles: int = 5,
+    dim: int = 3,
+    n_steps: int = 1000,
+    time_step: float = 0.001,
+    softening: float = 0.1,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predict where charged particles are after a while (S_n x E(dim)-equivariant).
 
     Each simulation draws ``n_particles`` charges of +1 or -1, Gaussian

@@ -1,5 +1,9 @@
 """Moving whole data sets by random elements of a known group."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
@@ -7,20 +11,24 @@ from sklearn.utils import check_random_state
 from ..groups import GroupAction, LieGroup, default_reach, parse_group
 from ..lie import as_generator_stack, identify_algebra, normalize_generators
 
+if TYPE_CHECKING:
+    from .._typing import ArrayLike, Generators, RandomState
+    from ..reps import Rep
+
 __all__ = ["transform_dataset"]
 
 
 def transform_dataset(
-    X,
-    y,
-    generators,
+    X: ArrayLike,
+    y: ArrayLike,
+    generators: Generators,
     *,
-    input_rep,
-    output_rep=None,
-    reach=None,
-    n_copies=1,
-    random_state=None,
-):
+    input_rep: Rep,
+    output_rep: Rep | None = None,
+    reach: float | None = None,
+    n_copies: int = 1,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Copies of ``(X, y)`` moved by random elements of the group ``generators`` span (or name).
 
     Each copy of each row gets its own ``g = exp(t v . L)`` (``v`` a random
@@ -37,7 +45,7 @@ def transform_dataset(
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
     generators : array-like of shape (k, d, d) or str
         Generators of a Lie group; or a group name such as ``"O(3)"`` or
-        ``"S_n x O(3)"`` (see :func:`symlearn.symmetrize.parse_group`), whose
+        ``"S_n x O(3)"`` (see :func:`symlearn.groups.parse_group`), whose
         elements are drawn uniformly (Haar-random orthogonal maps,
         reflections included; uniform permutations; Gaussian translations).
         ``reach`` does not apply to a named group.

@@ -1,7 +1,7 @@
 """Groups, and how their elements act on rows of ``X`` and ``y``.
 
 One abstraction moves data by a group everywhere in symlearn (training's
-augmentation, :meth:`symmetry_score`, test-time augmentation,
+augmentation, :meth:`~symlearn.SymmetryDiscoveringRegressor.symmetry_score`, test-time augmentation,
 :func:`~symlearn.datasets.transform_dataset`, :mod:`symlearn.testing` and
 probabilistic symmetrization):
 

@@ -167,7 +167,8 @@ class GroupAction:
     """How group elements act on the inputs and on the outputs of a task.
 
     The one group action of symlearn: training moves rows with it, and so do
-    :meth:`symmetry_score`, test-time augmentation, :func:`transform_dataset`,
+    :meth:`~symlearn.SymmetryDiscoveringRegressor.symmetry_score`, test-time augmentation,
+    :func:`~symlearn.datasets.transform_dataset`,
     :mod:`symlearn.testing` and probabilistic symmetrization.
 
     Parameters

@@ -95,7 +95,7 @@ def planar_motions():
     ``J / sqrt(2)``, scaling ``I / sqrt(2)``, stretch ``diag(1, -1) /
     sqrt(2)`` (wider and flatter) and shear ``[[0, 1], [1, 0]] / sqrt(2)``.
     The coefficients of a generator in this basis say how much of each
-    motion it is; :data:`PLANAR_MOTIONS` names them.
+    motion it is; ``PLANAR_MOTIONS`` names them.
 
     Returns
     -------

@@ -1,35 +1,45 @@
 """How unchanged a function's outputs are under a group of input transformations."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 from ..groups import FULL_TURN_EXTENT, GroupAction, LieGroup, sample_group_elements
 from ..lie import as_generator_stack
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._typing import ArrayLike, Generators
+    from ..reps import Rep
+
 __all__ = ["sample_group_elements", "invariance_score", "squared_distance"]
 
 
-def squared_distance(a, b):
+def squared_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Squared Euclidean distance between matching rows of two output batches."""
     return (a - b).pow(2).reshape(len(a), -1).sum(dim=1)
 
 
 def invariance_score(
-    predict,
-    X,
-    generators,
-    rep,
+    predict: Callable,
+    X: ArrayLike,
+    generators: Generators,
+    rep: Rep,
     *,
-    output_rep=None,
-    discrepancy=squared_distance,
-    reach=FULL_TURN_EXTENT,
-    n_transforms=4,
-    random_state=0,
-):
+    output_rep: Rep | None = None,
+    discrepancy: Callable = squared_distance,
+    reach: float = FULL_TURN_EXTENT,
+    n_transforms: int = 4,
+    random_state: int = 0,
+) -> float:
     """Score in [0, 1] of how unchanged ``predict`` is under a Lie group.
 
     Each row of ``X`` is moved by a random element of the group spanned by
-    ``generators`` (see :func:`sample_group_elements`; the reach is fixed,
+    ``generators`` (see :func:`~symlearn.groups.sample_group_elements`; the reach is fixed,
     never learned, so a shrunken augmentation cannot score well), and the
     change of the outputs is compared with the change caused by replacing
     the row with another random row of ``X``::
@@ -72,8 +82,7 @@ def invariance_score(
     X = torch.as_tensor(np.asarray(X, dtype=np.float32))
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError(
-            f"invariance_score needs at least 2 rows of features; got shape "
-            f"{tuple(X.shape)}."
+            f"invariance_score needs at least 2 rows of features; got shape {tuple(X.shape)}."
         )
     group = LieGroup(as_generator_stack(generators), reach)
     action = GroupAction(rep, output_rep)

@@ -1,11 +1,20 @@
 """Scorer for model selection on symmetry."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from sklearn.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from sklearn.base import BaseEstimator
+
+    from .._typing import ArrayLike
 
 __all__ = ["symmetry_scorer"]
 
 
-def symmetry_scorer(estimator, X, y=None):
+def symmetry_scorer(estimator: BaseEstimator, X: ArrayLike, y: None = None) -> float:
     """``scoring=`` callable that returns the fitted model's ``symmetry_score(X)``.
 
     Use it in :class:`~sklearn.model_selection.GridSearchCV` or

@@ -1,13 +1,20 @@
 """Comparing Lie algebras as subspaces, independent of the basis chosen."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..lie import as_generator_stack
 
+if TYPE_CHECKING:
+    from .._typing import Generators
+
 __all__ = ["lie_algebra_similarity", "span_basis"]
 
 
-def span_basis(generators, *, rtol=1e-6):
+def span_basis(generators: Generators, *, rtol: float = 1e-6) -> np.ndarray:
     """Orthonormal basis of the span of flattened generators.
 
     Parameters
@@ -31,7 +38,7 @@ def span_basis(generators, *, rtol=1e-6):
     return vt[:rank]
 
 
-def lie_algebra_similarity(a, b):
+def lie_algebra_similarity(a: Generators, b: Generators) -> float:
     """How well two sets of generators span the same Lie algebra, in [0, 1].
 
     Both sets are flattened to vectors of ``gl(d)`` and compared as

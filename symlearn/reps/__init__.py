@@ -2,6 +2,7 @@
 
 from ._config import rep_from_config
 from ._image import Image
+from ._parse import parse_rep
 from ._primitives import Points, Scalars, Tensor, Vectors
 from ._rep import DirectSum, Rep
 
@@ -13,5 +14,6 @@ __all__ = [
     "Scalars",
     "Tensor",
     "Vectors",
+    "parse_rep",
     "rep_from_config",
 ]

@@ -1,8 +1,10 @@
 """Representations read back from their JSON descriptions, without evaluating anything."""
 
+from __future__ import annotations
+
 from ._image import Image
 from ._primitives import Points, Scalars, Tensor, Vectors
-from ._rep import DirectSum
+from ._rep import DirectSum, Rep
 
 __all__ = ["rep_from_config"]
 
@@ -46,13 +48,11 @@ def _primitive(config):
         )
     cls, names = PRIMITIVES[kind]
     if set(config) != {"type", *names}:
-        raise ValueError(
-            f"{kind} takes exactly the keys {['type', *names]}; got {sorted(config)}."
-        )
+        raise ValueError(f"{kind} takes exactly the keys {['type', *names]}; got {sorted(config)}.")
     return cls(*(_count(config, name, kind) for name in names))
 
 
-def rep_from_config(config):
+def rep_from_config(config: dict) -> Rep:
     """The representation a :meth:`Rep.to_config` description describes.
 
     Only symlearn's own representations can be named; nothing is imported

@@ -38,7 +38,7 @@ class Image(Rep):
     channel-first and row-major (``C, H, W``; top row first), which is how
     ``sklearn.datasets.load_digits().data`` and ``torch``'s ``NCHW`` tensors
     flatten. A group element ``g`` (a homogeneous ``3 x 3`` affine matrix in
-    the frame described in :mod:`symlearn.reps._image`: origin at the
+    the frame described in the module ``symlearn.reps._image``: origin at the
     centre, ``y`` up, longer side ``[-1, 1]``) moves the content by ``g``;
     values are resampled bilinearly and the area moved in from outside the
     frame is zero. The search space is ``aff(2)``: translations, rotation,
