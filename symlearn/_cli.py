@@ -61,7 +61,7 @@ def _parser():
 
 def _one_line(error):
     text = " ".join(str(error).split())
-    if isinstance(error, (ValueError, TypeError, OSError)) and text:
+    if isinstance(error, (ValueError, TypeError, OSError, ImportError)) and text:
         return text
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 

@@ -201,15 +201,17 @@ def _fit(args):
         Path(args.report).write_text(json.dumps(estimator.symmetry_summary(), indent=2) + "\n")
         print(f"Wrote the report to {args.report}.")
     if args.plot is not None:
-        _plot(estimator, args.plot)
-        print(f"Drew the generators in {args.plot}.")
+        for what, path in _plot(estimator, X, args.plot):
+            print(f"Drew the {what} in {path}.")
     return 0
 
 
-def _plot(estimator, path):
-    from .plotting import _pyplot, plot_generators
+def _plot(estimator, X, path):
+    """Draw the generators in ``path`` and, for one 2-D or 3-D vector, the orbits beside it."""
+    from .plotting import _pyplot, plot_generators, plot_orbits
 
     plt = _pyplot()
+    drawn = []
     if estimator.n_generators_ == 0:
         figure, axis = plt.subplots(figsize=(5, 2))
         axis.axis("off")
@@ -218,6 +220,16 @@ def _plot(estimator, path):
         figure = plot_generators(estimator)[0].figure
     figure.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(figure)
+    drawn.append(("generators", path))
+    rep = estimator.input_rep_
+    if estimator.n_generators_ and rep.size == rep.dim and rep.dim in (2, 3) and not rep.affine:
+        path = Path(path)
+        orbits = path.with_name(f"{path.stem}_orbits{path.suffix}")
+        figure = plot_orbits(estimator, X).figure
+        figure.savefig(orbits, dpi=120, bbox_inches="tight")
+        plt.close(figure)
+        drawn.append(("orbits", str(orbits)))
+    return drawn
 
 
 # -- describe, predict, score --------------------------------------------------------------

@@ -88,16 +88,19 @@ def test_describe_predict_and_score_use_the_saved_model(fitted):
     assert scores["rows"] == len(X) and scores["r2"] > 0.9 and scores["symmetry_score"] > 0.9
 
 
-def test_a_classifier_from_npz_with_text_free_labels(tmp_path, capsys):
+def test_a_classifier_from_npz_with_its_figures(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 2))
     labels = (np.hypot(*X.T) > 1.1).astype(np.int64)
     np.savez(tmp_path / "ring.npz", X=X, label=labels)
     argv = ["fit", str(tmp_path / "ring.npz"), "--target", "label", "--features", "X",
             "--classify", "--param", "max_epochs=20", "--no-progress",
-            "-o", str(tmp_path / "ring.safetensors")]  # fmt: skip
+            "-o", str(tmp_path / "ring.safetensors"), "--plot", str(tmp_path / "ring.png")]  # fmt: skip
     assert main(argv) == 0
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    if "Symmetry: so(2)" in out:  # one 2-D vector: the orbits are drawn too
+        assert (tmp_path / "ring_orbits.png").stat().st_size > 0
+    assert (tmp_path / "ring.png").stat().st_size > 0
     out = tmp_path / "proba.npy"
     assert main(["predict", str(tmp_path / "ring.safetensors"), str(tmp_path / "ring.npz"),
                  "--proba", "-o", str(out)]) == 0  # fmt: skip
