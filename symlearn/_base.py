@@ -223,7 +223,8 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training inputs; at least two samples, finite values.
+            Training inputs, finite values; at least 4 rows with a held-out share
+            (2 held out, 2 to train on), 2 with ``validation_fraction=0``.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
