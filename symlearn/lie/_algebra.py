@@ -5,7 +5,14 @@ Everything here works on NumPy arrays of shape ``(k, d, d)`` (a stack of
 to build ground truths, compare results and write tests.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike, Generators
 
 __all__ = [
     "gl_basis",
@@ -19,7 +26,7 @@ __all__ = [
 ]
 
 
-def as_generator_stack(generators, *, name="generators"):
+def as_generator_stack(generators: Generators, *, name: str = "generators") -> np.ndarray:
     """Return ``generators`` as a float array of shape ``(k, d, d)``.
 
     A single ``(d, d)`` matrix becomes a stack of one. An empty list needs no
@@ -51,7 +58,7 @@ def as_generator_stack(generators, *, name="generators"):
     return stack
 
 
-def so_generators(n):
+def so_generators(n: int) -> np.ndarray:
     """Basis of the special orthogonal Lie algebra so(n).
 
     The basis is ``E_ji - E_ij`` for ``i < j`` (in lexicographic order of
@@ -88,7 +95,7 @@ def so_generators(n):
     return generators
 
 
-def so_pq_generators(p, q):
+def so_pq_generators(p: int, q: int) -> np.ndarray:
     """Basis of the pseudo-orthogonal Lie algebra so(p, q).
 
     The algebra of matrices ``A`` with ``A^T eta + eta A = 0`` for the metric
@@ -125,7 +132,7 @@ def so_pq_generators(p, q):
     return generators
 
 
-def gl_basis(dim):
+def gl_basis(dim: int) -> np.ndarray:
     """Orthonormal basis ``E_ij`` of the general linear algebra gl(dim).
 
     Parameters
@@ -143,7 +150,7 @@ def gl_basis(dim):
     return np.eye(dim * dim).reshape(dim * dim, dim, dim)
 
 
-def rotation_generator(n, i, j):
+def rotation_generator(n: int, i: int, j: int) -> np.ndarray:
     """Generator of the rotation in the ``(i, j)`` plane of R^n.
 
     ``exp(theta L)`` turns axis ``i`` towards axis ``j`` by ``theta``.
@@ -167,7 +174,7 @@ def rotation_generator(n, i, j):
     return generator
 
 
-def lie_bracket(a, b):
+def lie_bracket(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """Commutator ``[A, B] = AB - BA`` of matrices or stacks of matrices.
 
     Parameters
@@ -190,7 +197,7 @@ def lie_bracket(a, b):
     return a @ b - b @ a
 
 
-def normalize_generators(generators):
+def normalize_generators(generators: Generators) -> np.ndarray:
     """Scale each generator to unit Frobenius norm.
 
     Parameters
@@ -213,7 +220,7 @@ def normalize_generators(generators):
     return stack / norms[:, None, None]
 
 
-def canonicalize_signs(generators):
+def canonicalize_signs(generators: Generators) -> np.ndarray:
     """Flip signs so that each generator's largest-magnitude entry is positive.
 
     A generator ``L`` and ``-L`` span the same one-parameter group; fixing the

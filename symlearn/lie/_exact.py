@@ -28,10 +28,17 @@ identified form's axes differed by 30% and its exact rotations moved the
 Gram matrices by 22%).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._algebra import as_generator_stack
 from ._structure import identify_algebra, orthonormal_span
+
+if TYPE_CHECKING:
+    from .._typing import Generators
 
 __all__ = ["exact_generators"]
 
@@ -109,7 +116,9 @@ def _allowed_directions(identity, stack, tol, form):
     return np.einsum("ai,kij,bj->kab", frame, restricted, frame).reshape(-1, d, d)
 
 
-def exact_generators(generators, *, tol=0.1, affine=False, form="identified"):
+def exact_generators(
+    generators: Generators, *, tol: float = 0.1, affine: bool = False, form: str = "identified"
+) -> np.ndarray:
     """The nearest generators of the exact algebra that noisy ``generators`` approximate.
 
     When :func:`~symlearn.lie.identify_algebra` recognizes the span as

@@ -1,10 +1,16 @@
 """Affine algebras and symmetries called by name ("rotations", "rotation_xy", ...)."""
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._algebra import gl_basis, rotation_generator, so_generators, so_pq_generators
+
+if TYPE_CHECKING:
+    from .._typing import Generators
 
 __all__ = [
     "PLANAR_MOTIONS",
@@ -28,7 +34,7 @@ NAMES = (
 )
 
 
-def affine_embedding(generators):
+def affine_embedding(generators: Generators) -> np.ndarray:
     """Generators of ``gl(d)`` as homogeneous ``(d+1) x (d+1)`` matrices ``[[L, 0], [0, 0]]``.
 
     Parameters
@@ -46,7 +52,7 @@ def affine_embedding(generators):
     return padded
 
 
-def translation_generators(dim):
+def translation_generators(dim: int) -> np.ndarray:
     """Generators of the translations of R^dim in homogeneous form.
 
     ``exp(t T_i)`` moves a point by ``t`` along axis ``i``.
@@ -65,7 +71,7 @@ def translation_generators(dim):
     return generators
 
 
-def aff_basis(dim):
+def aff_basis(dim: int) -> np.ndarray:
     """Orthonormal basis of the affine algebra aff(dim), homogeneous form.
 
     The ``dim**2`` linear directions ``E_ij`` come first, then the ``dim``
@@ -87,7 +93,7 @@ def aff_basis(dim):
     return np.concatenate([affine_embedding(gl_basis(dim)), translation_generators(dim)])
 
 
-def planar_motions():
+def planar_motions() -> np.ndarray:
     """Orthonormal basis of aff(2) by kind of motion, homogeneous form.
 
     The six directions Augerino augments images along, each a unit-norm
@@ -122,7 +128,7 @@ def _axis(token, dim, name):
     return index
 
 
-def named_generators(name, dim, *, affine=False):
+def named_generators(name: str, dim: int, *, affine: bool = False) -> np.ndarray:
     """Generators of a symmetry given by name, acting on R^dim.
 
     Parameters

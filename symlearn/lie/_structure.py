@@ -1,12 +1,18 @@
 """The structure of a span of generators: closure, readable basis, known names."""
 
+from __future__ import annotations
+
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._config import Fields
 from ._algebra import as_generator_stack, canonicalize_signs, lie_bracket
+
+if TYPE_CHECKING:
+    from .._typing import ArrayLike, Generators
 
 __all__ = [
     "AlgebraIdentity",
@@ -22,7 +28,7 @@ def _flat(stack):
     return stack.reshape(len(stack), -1)
 
 
-def orthonormal_span(generators, *, rtol=1e-6):
+def orthonormal_span(generators: Generators, *, rtol: float = 1e-6) -> np.ndarray:
     """Orthonormal basis (Frobenius inner product) of the span of ``generators``.
 
     Parameters
@@ -44,7 +50,7 @@ def orthonormal_span(generators, *, rtol=1e-6):
     return vt[:rank].reshape(rank, *stack.shape[1:])
 
 
-def structure_constants(generators):
+def structure_constants(generators: Generators) -> tuple[np.ndarray, float]:
     """Structure constants of a span and how far it is from closing under the bracket.
 
     For an orthonormal basis ``A_i`` (Frobenius inner product) the brackets
@@ -122,7 +128,9 @@ def _varimax(loadings, *, max_iter=200, tol=1e-10):
     return candidates[1] if scores[1] > scores[0] * (1 + 1e-9) + 1e-12 else candidates[0]
 
 
-def sparse_basis(generators, *, rtol=1e-6, coordinates=None):
+def sparse_basis(
+    generators: Generators, *, rtol: float = 1e-6, coordinates: ArrayLike | None = None
+) -> np.ndarray:
     """A readable orthonormal basis of the span of ``generators``.
 
     The span is orthonormalized and then rotated within itself (varimax on the
@@ -173,7 +181,9 @@ def sparse_basis(generators, *, rtol=1e-6, coordinates=None):
     return canonicalize_signs(basis)
 
 
-def invariant_forms(generators, *, rtol=1e-8):
+def invariant_forms(
+    generators: Generators, *, rtol: float = 1e-8
+) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric bilinear forms ``Q`` preserved by every generator, best first.
 
     Solves ``A^T Q + Q A = 0`` for symmetric ``Q`` in the least-squares
@@ -312,7 +322,9 @@ def split_scaling(restricted, *, tol):
     return True, orthonormal_span(rest, rtol=tol) if len(restricted) > 1 else rest[:0]
 
 
-def identify_algebra(generators, *, tol=0.1, affine=False):
+def identify_algebra(
+    generators: Generators, *, tol: float = 0.1, affine: bool = False
+) -> AlgebraIdentity:
     """Name the Lie algebra spanned by ``generators`` up to a change of basis.
 
     Recognizes so(n) and so(p, q) in any coordinates (through the form they
