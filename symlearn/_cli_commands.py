@@ -313,33 +313,29 @@ def _predict(args):
     return 0
 
 
-def _as_classes(labels, classes, path):
-    """The file's labels as the model's classes: compared as numbers or as text, never cast."""
-    numeric = classes.dtype.kind in "biuf"
-    if numeric and labels.dtype.kind in "biuf":
-        found = labels
-    else:
-        # Text on either side: compare the written form ("1" and 1 alike, never "1.0").
-        def text(value):
-            if isinstance(value, (float, np.floating)) and float(value).is_integer():
-                return str(int(value))
-            return str(value)
+def _written(value):
+    """A label as written in a file: whole numbers without ".0"."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
-        by_text = {text(c): c for c in classes.tolist()}
-        unknown = next((v for v in labels.tolist() if text(v) not in by_text), None)
-        if unknown is not None:
-            raise ValueError(
-                f"{path}: the label {unknown!r} is not one of the model's classes "
-                f"({', '.join(map(text, classes.tolist()))})."
-            )
-        return np.array([by_text[text(v)] for v in labels.tolist()], dtype=classes.dtype)
-    unknown = np.setdiff1d(np.unique(found), classes)
-    if unknown.size:
+
+def _as_classes(labels, classes, path):
+    """The file's labels as the model's classes: matched as numbers or as text, never cast.
+
+    Numbers on both sides match as numbers (1 and 1.0 alike); otherwise by
+    their written form ("1" and 1 alike, never "1.0" and "1").
+    """
+    numeric = classes.dtype.kind in "biuf" and labels.dtype.kind in "biuf"
+    key = (lambda value: value) if numeric else _written
+    by_key = {key(c): c for c in classes.tolist()}
+    unknown = next((v for v in labels.tolist() if key(v) not in by_key), None)
+    if unknown is not None:
         raise ValueError(
-            f"{path}: the label {unknown[0]!r} is not one of the model's classes "
-            f"({', '.join(map(str, classes.tolist()))})."
+            f"{path}: the label {unknown!r} is not one of the model's classes "
+            f"({', '.join(map(_written, classes.tolist()))})."
         )
-    return found
+    return np.array([by_key[key(v)] for v in labels.tolist()], dtype=classes.dtype)
 
 
 def _add_score(parser):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ._evidence import reference_score
-from ._task import ClassificationTask
+from ._task import ClassificationTask, per_row_loss
 from ._verdict import MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, Verdict
 from .nn import CandidateSymmetries
 
@@ -57,8 +57,7 @@ def _outputs(backbone, X):
 
 def _per_row_losses(outputs, y, task):
     """The task loss of each held-out row (model units) given the outputs, shape (n,)."""
-    losses = task.criterion(reduction="none")(outputs, torch.as_tensor(y))
-    return losses.reshape(len(outputs), -1).mean(dim=1).double().numpy()
+    return per_row_loss(task.criterion, outputs, torch.as_tensor(y)).double().numpy()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
 from ._data import TensorBatchDataset, collate_batch
+from ._task import per_row_loss
 from .exceptions import TrainingDivergedError
 from .groups import GroupAction, GroupElements
 from .nn import CandidateSymmetries
@@ -157,8 +158,7 @@ class SymmetryNet(NeuralNet):
         """The criterion's mean over the rows, weighted by ``weights`` when given."""
         if weights is None:
             return self.criterion_(y_pred, y_true)
-        per_row = type(self.criterion_)(reduction="none")(y_pred, y_true)
-        return _weighted_mean(per_row.reshape(len(y_pred), -1).mean(dim=1), weights)
+        return _weighted_mean(per_row_loss(type(self.criterion_), y_pred, y_true), weights)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true, weights = self._targets(y_true)
@@ -276,8 +276,7 @@ class SymmetryNet(NeuralNet):
         moved_pred = self.infer(moved)
         # Each row, moved by its candidate's group, is a training row too,
         # weighted by how exact that candidate is.
-        per_row = type(self.criterion_)(reduction="none")(moved_pred, action.act_outputs(g, y_true))
-        per_row = per_row.reshape(len(X), -1).mean(dim=1)
+        per_row = per_row_loss(type(self.criterion_), moved_pred, action.act_outputs(g, y_true))
         weights = candidates.weights[which].to(per_row.dtype)
         if row_weights is not None:
             weights = weights * row_weights.to(per_row.dtype)

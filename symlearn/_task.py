@@ -26,8 +26,19 @@ __all__ = [
     "ClassificationTask",
     "RegressionTask",
     "kl_divergence_from_logits",
+    "per_row_loss",
     "squared_difference",
 ]
+
+
+def per_row_loss(criterion, outputs, targets):
+    """The loss of each row under ``criterion`` (a loss class), averaged over its outputs: (n,).
+
+    Training's weighted terms, the candidates' weighted views and the
+    held-out confirmation all compare rows by this one measure.
+    """
+    losses = criterion(reduction="none")(outputs, targets)
+    return losses.reshape(len(outputs), -1).mean(dim=1)
 
 
 def squared_difference(reference, moved):
