@@ -15,6 +15,7 @@ import torch
 from sklearn.utils import check_scalar
 
 from ._config import Fields
+from ._discrete import DiscreteSymmetry
 from ._evidence import rate_directions
 from ._reach import orbit_reaches
 from .groups import GroupAction, LieGroup
@@ -31,7 +32,12 @@ __all__ = [
     "rate_candidates",
     "readable_generators",
     "symmetry_score",
+    "with_discrete",
+    "with_score",
 ]
+
+#: At most this many discrete symmetries are read from a file.
+MAX_DISCRETE = 256
 
 #: The verdicts a fit can reach.
 VERDICTS = ("symmetric", "none", "inconclusive")
@@ -62,6 +68,7 @@ class SymmetryAnalysis:
     symmetry_score: float = 0.0
     candidate_weights: np.ndarray | None = None
     candidate_errors: np.ndarray | None = None
+    discrete_symmetries: tuple = ()
 
     @property
     def n_generators(self):
@@ -83,6 +90,7 @@ class SymmetryAnalysis:
             for field in fields(self)
             if not field.name.startswith("candidate_")
         }
+        attributes["discrete_symmetries_"] = list(self.discrete_symmetries)
         attributes["n_generators_"] = self.n_generators
         if self.candidate_weights is not None:
             attributes["candidate_weights_"] = self.candidate_weights
@@ -92,13 +100,17 @@ class SymmetryAnalysis:
     def to_config(self):
         config = {field.name: getattr(self, field.name) for field in fields(self)}
         config["algebra"] = self.algebra.to_config()
+        config["discrete_symmetries"] = [s.to_config() for s in self.discrete_symmetries]
         return config
 
     @classmethod
     def from_config(cls, config, space, path="analysis", reader=None):
         """The analysis a :meth:`to_config` description holds, checked against ``space``."""
-        keys = [field.name for field in fields(cls)]
-        described = Fields(config, path, required=keys, reader=reader)
+        # Files written before discrete symmetries were searched have none.
+        keys = [field.name for field in fields(cls) if field.name != "discrete_symmetries"]
+        described = Fields(
+            config, path, required=keys, optional=["discrete_symmetries"], reader=reader
+        )
         d, m = space.input_rep.dim, len(space.basis)
         discovered = described.array("discovered_generators", (None, d, d))
         k = len(discovered)
@@ -136,7 +148,19 @@ class SymmetryAnalysis:
             reference_score=described.number("reference_score", low=-1e12, high=1),
             symmetry_score=described.number("symmetry_score", low=0, high=1),
             **candidate,
+            discrete_symmetries=_read_discrete(described, space, reader),
         )
+
+
+def _read_discrete(described, space, reader):
+    """The discrete symmetries of a description (none in files that predate them)."""
+    if not described.has("discrete_symmetries"):
+        return ()
+    where = described.where("discrete_symmetries")
+    return tuple(
+        DiscreteSymmetry.from_config(item, space.scaler, f"{where}[{index}]", reader)
+        for index, item in enumerate(described.items("discrete_symmetries", MAX_DISCRETE))
+    )
 
 
 def readable_generators(directions, space):
@@ -281,6 +305,18 @@ def augmented_outputs(state, outputs, X_scaled, n_views, seed):
         g = group.sample(len(rows), generator=rng)
         views.append(action.act_outputs(g.inverse(), outputs(action.act(g, rows))))
     return torch.stack(views)
+
+
+def with_discrete(analysis, discrete):
+    """``analysis`` with the discrete symmetries found, named in the verdict's reason."""
+    if not discrete:
+        return analysis
+    found = "; ".join(symmetry.description for symmetry in discrete)
+    reason = (
+        f"{analysis.verdict_reason} Discrete symmetries (the held-out rows moved by them are "
+        f"predicted as well by the reference model): {found}."
+    )
+    return replace(analysis, discrete_symmetries=tuple(discrete), verdict_reason=reason)
 
 
 def with_score(analysis, score):

@@ -12,6 +12,9 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
+import warnings
+from functools import partial
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
@@ -23,6 +26,7 @@ from ._builders import EstimatorBuilders
 from ._data import split_rows
 from ._device import resolve_device, seeded_torch
 from ._discovery import discover
+from ._discrete import MAX_GROUP_ORDER, finite_group, group_average
 from ._evidence import rate_directions
 from ._model import known_group
 from ._params import SKORCH_PREFIXES, validate_parameters
@@ -114,6 +118,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         group: str = "discovered",
         n_group_samples: int = 4,
         n_group_samples_test: int = 20,
+        discrete: Literal["search", "average"] | None = "search",
         max_epochs: int = 1000,
         patience: int = PATIENCE,
         batch_size: int | Literal["auto"] = "auto",
@@ -143,6 +148,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         self.group = group
         self.n_group_samples = n_group_samples
         self.n_group_samples_test = n_group_samples_test
+        self.discrete = discrete
         self.max_epochs = max_epochs
         self.patience = patience
         self.batch_size = batch_size
@@ -292,8 +298,29 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         return self._state.space.scale(X)
 
     def _module_outputs(self, X_scaled):
-        """Backbone outputs for already scaled inputs, as a float64 CPU tensor."""
-        return module_outputs(self._state.net, self.n_group_samples_test, X_scaled)
+        """Backbone outputs for already scaled inputs, as a float64 CPU tensor.
+
+        With ``discrete="average"``, the mean over the finite group the
+        discrete symmetries generate (see :func:`~symlearn._discrete.group_average`).
+        """
+        outputs = partial(module_outputs, self._state.net, self.n_group_samples_test)
+        found = self._state.analysis.discrete_symmetries
+        if self.discrete not in (None, "search", "average"):  # set_params after fit
+            raise ValueError(
+                f'discrete must be "search", "average" or None; got {self.discrete!r}.'
+            )
+        if self.discrete != "average" or not found:
+            return outputs(X_scaled)
+        group = finite_group(found, self._state.task.n_outputs)
+        if group is None:
+            warnings.warn(
+                f"The discrete symmetries found generate more than {MAX_GROUP_ORDER} elements; "
+                "the predictions are not averaged over them.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return outputs(X_scaled)
+        return group_average(outputs, group, torch.as_tensor(X_scaled))
 
     def _view_outputs(self, X, test_time_augmentation):
         """Outputs of the views of ``X`` (see :func:`~symlearn._analysis.augmented_outputs`)."""

@@ -53,6 +53,9 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     group : str, default="discovered"
     n_group_samples : int, default=4
     n_group_samples_test : int, default=20
+    discrete : "search", "average" or None, default="search"
+        See :class:`SymmetryDiscoveringRegressor`; ``"average"`` averages
+        the logits over the found finite group.
     max_epochs : int, default=1000
     patience : int, default=60
     batch_size : int or "auto", default="auto"

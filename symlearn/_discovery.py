@@ -42,10 +42,12 @@ from ._analysis import (
     rate_candidates,
     readable_generators,
     symmetry_score,
+    with_discrete,
     with_score,
 )
 from ._confirmation import confirmed, supported
 from ._data import weighted_targets
+from ._discrete_search import search_discrete
 from ._evidence import measure_evidence, rate_directions
 from ._model import (
     build_backbone,
@@ -56,12 +58,23 @@ from ._model import (
 )
 from ._reach import orbit_reaches
 from ._scaling import _root_mean_square
-from ._verdict import MIN_JUDGED_ROWS, Z_MAX, Verdict, judge, propose_group
+from ._verdict import (
+    MIN_JUDGED_ROWS,
+    MIN_REFERENCE_SCORE,
+    Z_MAX,
+    Verdict,
+    judge,
+    propose_group,
+)
 from .lie import exact_generators
 from .nn import MLP, CandidateSymmetries
+from .reps._image import has_image
 from .symmetrize._invariants import InvariantModel
 
 __all__ = ["Discovery", "discover"]
+
+#: The planes of this many of the spectrum's most exact directions are searched for turns.
+N_SPECTRUM_PLANES = 3
 
 #: At most this many training rows compare the standard and identified forms.
 MAX_COMPARISON_ROWS = 2000
@@ -151,6 +164,17 @@ def _exact_group(directions, reference, space, task, X_held, y_held, X_train):
         if len(basis) == len(measured) and _in_search_space(space, space.to_model(basis)):
             return basis
     return readable_generators(directions, space)  # as measured
+
+
+def _searches_discrete(estimator, space, evidence, n_held):
+    """Whether the discrete search runs: asked for, on a reference able to judge, not on images."""
+    return (
+        estimator.discrete is not None
+        and space.input_rep.dim is not None
+        and not has_image(space.input_rep)
+        and evidence.reference_score >= MIN_REFERENCE_SCORE
+        and n_held >= MIN_JUDGED_ROWS
+    )
 
 
 def _start_phase(net):
@@ -344,6 +368,25 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         module=net.module_,
         accepted=exact if len(verdict.accepted) else None,
     )
+    if _searches_discrete(estimator, space, evidence, len(X_held)):
+        continuous = (
+            space.to_model(exact) if verdict.name == "symmetric" and exact is not None else ()
+        )
+        discrete = search_discrete(
+            reference,
+            X_train,
+            y_train,
+            X_held,
+            y_held,
+            space,
+            task,
+            continuous=continuous,
+            spectrum=evidence.directions[:N_SPECTRUM_PLANES],
+            features_as_items=estimator.input_rep is None,
+            weights=w_held,
+            random_state=0,
+        )
+        analysis = with_discrete(analysis, discrete)
     # The errors rate the reference model; the score rates the model that
     # predicts (symmetrized over the discovered group if asked).
     if analysis.verdict == "symmetric":

@@ -107,6 +107,10 @@ def validate_parameters(params):
             f'symmetrize must be None, "probabilistic" or "invariant_features"; got '
             f"{_short(params['symmetrize'])}."
         )
+    if params["discrete"] not in (None, "search", "average"):
+        raise ValueError(
+            f'discrete must be "search", "average" or None; got {_short(params["discrete"])}.'
+        )
     group = params["group"]
     if not isinstance(group, str):
         raise TypeError(

@@ -152,6 +152,16 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         Group elements per row when predicting, from a fixed seed (so
         predictions are deterministic); each costs one forward pass. It can
         be changed with ``set_params`` after fitting.
+    discrete : "search", "average" or None, default="search"
+        Discrete symmetries, searched after the continuous part on the
+        reference model's held-out rows (``discrete_symmetries_``): turns
+        by ``2 pi / n`` (n up to 12) in a plane, mirrors with a learned
+        normal and the point reflection ``x -> -x``, and, for invariant
+        targets, classes of exchangeable items. ``"average"`` also predicts
+        as the mean over the finite group they generate (one forward pass
+        per element; exactly invariant, or equivariant), which can be
+        switched with ``set_params`` after fitting. ``None`` skips the
+        search. See the user guide's section on discrete symmetries.
     max_epochs : int, default=1000
         Cap on the epochs of each training phase.
     patience : int, default=60
@@ -218,6 +228,14 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         What the evidence says; ``symmetry_verdict_reason_`` says why, and
         what to change when it is inconclusive.
     symmetry_verdict_reason_ : str
+    discrete_symmetries_ : list of DiscreteSymmetry
+        The discrete symmetries found (empty when none, or with
+        ``discrete=None``), each with the elements that generate it
+        (``matrices`` and ``offsets``, acting on a row of ``X`` in its own
+        units), ``group_order``, a ``description``, the measured ``angle``
+        of a turn, the exchangeable ``items`` of a permutation, and its
+        held-out evidence (``loss_before``, ``loss_after``, ``loss_bound``,
+        ``loss_allowed``).
     reference_score_ : float
         Held-out R^2 of the reference model (Brier skill score for a
         classifier); below 0.5 the verdict is inconclusive.
@@ -305,6 +323,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         group: str = "discovered",
         n_group_samples: int = 4,
         n_group_samples_test: int = 20,
+        discrete: Literal["search", "average"] | None = "search",
         max_epochs: int = 1000,
         patience: int = PATIENCE,
         batch_size: int | Literal["auto"] = "auto",
@@ -337,6 +356,7 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
             group=group,
             n_group_samples=n_group_samples,
             n_group_samples_test=n_group_samples_test,
+            discrete=discrete,
             max_epochs=max_epochs,
             patience=patience,
             batch_size=batch_size,

@@ -142,6 +142,17 @@ def symmetry_report(estimator):
             estimator.candidate_errors_,
         ):
             lines.append(f"  {name}: weight {weight:.3f}, error {error:.3f}")
+    if estimator.discrete_symmetries_:
+        lines.append(
+            "Discrete symmetries (held-out loss of the reference model on the moved rows; "
+            "upper 95% bound on its increase, and the increase allowed):"
+        )
+        for symmetry in estimator.discrete_symmetries_:
+            lines.append(
+                f"  {symmetry.description}: loss {symmetry.loss_before:.4g} -> "
+                f"{symmetry.loss_after:.4g}, increase at most {symmetry.loss_bound:.3g} "
+                f"(allowed {symmetry.loss_allowed:.3g})"
+            )
     spectrum, floors = estimator.symmetry_spectrum_, estimator.symmetry_floor_
     shown = min(len(spectrum), max(estimator.n_generators_ + 3, 4))
     lines.append(
@@ -186,6 +197,7 @@ def symmetry_summary(estimator):
         "symmetry_score": float(estimator.symmetry_score_),
         "spectrum": _floats(estimator.symmetry_spectrum_),
         "spectrum_floors": _floats(estimator.symmetry_floor_),
+        "discrete_symmetries": [s.summary() for s in estimator.discrete_symmetries_],
     }
     if hasattr(estimator, "candidate_weights_"):
         summary["candidates"] = [

@@ -81,6 +81,7 @@ FITTED_ATTRIBUTES = (
     "closure_error_",
     "algebra_",
     "symmetry_score_",
+    "discrete_symmetries_",
     "n_generators_",
     "candidate_names_",
     "candidate_generators_",

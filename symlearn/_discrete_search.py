@@ -1,0 +1,559 @@
+"""The search for discrete symmetries, after the continuous part, on the reference model.
+
+No Lie algebra expresses a turn by ``2 pi / 7``, a mirror or the exchange
+of identical items, so they are searched on their own, and judged as the
+continuous directions are confirmed along their orbit: an element ``g`` is
+a symmetry when the reference model (trained plainly, never pushed to be
+symmetric along anything) predicts the held-out rows moved by ``g``
+(outputs moved back) about as well as the rows themselves. The held-out
+rows decide with a paired bootstrap (``symlearn._confirmation``): the
+loss's increase must be bounded by the allowance at 95% confidence. The
+burden of proof is on the symmetry.
+
+* **Turns** ``C_n`` in a plane: the coordinate planes of the vectors (up
+  to ``MAX_PLANE_AXES`` axes), and the planes of the most exact
+  rotation-like directions of the spectrum. The loss along the orbit is
+  read at every angle ``2 pi k / n`` (``n`` up to ``MAX_ORDER``) and at
+  angles no such ``n`` reaches; ``n`` is the largest order whose every
+  turn keeps the loss, unless arbitrary angles do too (then the plane
+  turns continuously, which is the continuous part's to report). The
+  angle is measured where the loss is lowest near ``360 / n``.
+* **Mirrors** ``x -> (I - 2 u u^T) x``: the unit normal ``u`` is learned
+  on the training rows (gradient descent on the task loss of the mirrored
+  rows, from each axis and a few random starts), snapped to an axis or a
+  diagonal within ``SNAP_DEGREES``, and confirmed on the held-out rows.
+  The point reflection ``-I`` is tested as it is. A chiral target (the
+  sign of a determinant) keeps no mirror.
+* **Exchanges** of items (the vectors or points of a part, the scalars of
+  a ``Scalars`` part, or the features when no representation was given),
+  for invariant targets: every transposition is tested; the classes of
+  items linked by accepted transpositions are exchangeable when their
+  cycle is confirmed too, so ``S_k``, or ``S_a x S_b``, is reported.
+
+An element the previous finds (or the continuous group) already generate
+is not reported again.
+"""
+
+from itertools import combinations
+from math import factorial, gcd
+
+import numpy as np
+import torch
+from scipy.sparse.csgraph import connected_components
+
+from ._confirmation import _compared
+from ._discrete import (
+    DiscreteSymmetry,
+    contains,
+    finite_group,
+    to_data_map,
+    to_model_map,
+    with_model_maps,
+)
+from ._reach import rotation_frequency
+from ._task import per_row_loss
+from .reps import Points, Scalars, Vectors
+
+__all__ = ["search_discrete"]
+
+#: The largest n of a turn by 2 pi / n that is searched.
+MAX_ORDER = 12
+
+#: Coordinate planes are searched when the vectors have at most this many axes.
+MAX_PLANE_AXES = 8
+
+#: At most this many held-out rows judge an element.
+MAX_ROWS = 4096
+
+#: At most this many training rows learn a mirror's normal.
+MAX_MIRROR_ROWS = 1024
+
+#: Angles no order up to MAX_ORDER reaches; when most keep the loss, the
+#: plane turns continuously.
+N_FREE_ANGLES = 8
+
+#: A learned mirror normal within this many degrees of an axis or a
+#: diagonal is snapped to it.
+SNAP_DEGREES = 2.0
+
+#: Random starts of the mirror search, besides the axes.
+N_RANDOM_STARTS = 3
+
+#: Gradient steps of each mirror start.
+MIRROR_STEPS = 40
+
+#: At most this many items are tested pairwise for exchange.
+MAX_ITEMS = 24
+
+
+class _Judge:
+    """The reference model's held-out loss on moved rows, against the rows as they are."""
+
+    def __init__(self, reference, X, y, task, weights):
+        self.reference = reference
+        self.device = next(iter(reference.parameters()), torch.empty(0)).device
+        self.X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+        self.y = y
+        self.task = task
+        self.weights = weights
+        self.before = self.outputs(self.X)
+        self.losses = per_row_loss(task.criterion, self.before, torch.as_tensor(y))
+        self.loss = float(self.losses.double().mean())
+        # The allowance of symlearn._confirmation, from the same comparison.
+        self.allowance = _compared(self.before, self.before, y, task, 0, weights).allowed
+
+    def outputs(self, rows):
+        was_training = self.reference.training
+        self.reference.eval()
+        try:
+            with torch.no_grad():
+                return self.reference(rows.to(self.device)).cpu()
+        finally:
+            self.reference.train(was_training)
+
+    def moved_outputs(self, A_m, b_m, B):
+        rows = self.X @ torch.as_tensor(A_m, dtype=torch.float32).T
+        moved = self.outputs(rows + torch.as_tensor(b_m, dtype=torch.float32))
+        if B is not None:
+            moved = moved @ torch.as_tensor(np.linalg.inv(B), dtype=moved.dtype).T
+        return moved
+
+    def mean_loss(self, A_m, b_m, B):
+        moved = self.moved_outputs(A_m, b_m, B)
+        return float(per_row_loss(self.task.criterion, moved, torch.as_tensor(self.y)).mean())
+
+    def confirm(self, A_m, b_m, B):
+        """The paired comparison (``_Confirmation``) of the moved rows against the rows, or None.
+
+        None when the mean loss alone rises beyond the allowance: the
+        bootstrap (the costly part) could not bound it.
+        """
+        moved = self.moved_outputs(A_m, b_m, B)
+        after = float(per_row_loss(self.task.criterion, moved, torch.as_tensor(self.y)).mean())
+        if after - self.loss > self.allowance:
+            return None
+        return _compared(self.before, moved, self.y, self.task, 0, self.weights)
+
+
+def _full_row_map(rep, g):
+    """The matrix ``A`` with ``rep.act(g, x) = A x`` on a whole row (model coordinates)."""
+    identity = torch.eye(rep.size, dtype=torch.float64)
+    return rep.act(torch.as_tensor(g, dtype=torch.float64), identity).numpy().T
+
+
+def _output_map(task, g):
+    if task.output_rep is None:
+        return None
+    return _full_row_map(task.output_rep, g)
+
+
+def _embedded(rep, linear):
+    """A linear map of the vectors' axes as a group element of ``rep`` (points: about the origin)."""
+    g = np.eye(rep.dim)
+    k = len(linear)
+    g[:k, :k] = linear
+    return g
+
+
+def _plane_turn(p, q, angle):
+    k = len(p)
+    c, s = np.cos(angle), np.sin(angle)
+    return (
+        np.eye(k)
+        + (c - 1) * (np.outer(p, p) + np.outer(q, q))
+        + s * (np.outer(q, p) - np.outer(p, q))
+    )
+
+
+def _fractions():
+    """Every reduced ``k / n`` with ``1 <= k < n <= MAX_ORDER``, as (k, n)."""
+    return sorted(
+        {(k // gcd(k, n), n // gcd(k, n)) for n in range(2, MAX_ORDER + 1) for k in range(1, n)}
+    )
+
+
+class _Search:
+    """One search: the judge, the representation and what was found so far."""
+
+    def __init__(self, judge, space, task, continuous, features_as_items):
+        self.judge, self.space, self.task = judge, space, task
+        self.rep = space.input_rep
+        self.axes = self.rep.dim - 1 if self.rep.affine else self.rep.dim
+        self.continuous = [np.asarray(L)[: self.axes, : self.axes] for L in continuous]
+        self.features_as_items = features_as_items
+        self.found = []
+        self.group = None  # (the finds it was closed over, their finite group or None)
+        self.allowed = judge.allowance
+
+    # -- what is kept ------------------------------------------------------------------
+
+    def generated(self, A_m, b_m):
+        """Whether the elements found so far already generate ``(A_m, b_m)``."""
+        if not self.found:
+            return False
+        if self.group is None or len(self.group[0]) != len(self.found):
+            self.group = (list(self.found), finite_group(self.found, self.task.n_outputs))
+        group = self.group[1]
+        return group is not None and contains(group, A_m, b_m)
+
+    def keep(self, kind, description, order, maps, confirmations, **extra):
+        matrices, offsets = zip(*(to_data_map(A, b, self.space.scaler) for A, b, _ in maps))
+        outputs = None if maps[0][2] is None else np.stack([B for _, _, B in maps])
+        symmetry = DiscreteSymmetry(
+            kind=kind,
+            description=description,
+            group_order=order,
+            matrices=np.stack(matrices),
+            offsets=np.stack(offsets),
+            output_matrices=outputs,
+            loss_before=float(confirmations[0].before),
+            loss_after=float(np.mean([c.after for c in confirmations])),
+            loss_bound=float(max(c.bound for c in confirmations)),
+            loss_allowed=float(confirmations[0].allowed),
+            **extra,
+        )
+        self.found.append(with_model_maps(symmetry, self.space.scaler))
+
+    def linear_map(self, linear):
+        g = _embedded(self.rep, linear)
+        return _full_row_map(self.rep, g), np.zeros(self.rep.size), _output_map(self.task, g)
+
+    @staticmethod
+    def holds(confirmation):
+        return confirmation is not None and confirmation.bounded and not confirmation.worse
+
+    # -- turns -----------------------------------------------------------------------------
+
+    def planes(self, spectrum):
+        """Coordinate planes (few axes) and the planes of rotation-like spectrum directions."""
+        planes = []
+        if self.axes <= MAX_PLANE_AXES:
+            eye = np.eye(self.axes)
+            planes = [
+                (eye[i], eye[j], f"axes {i} and {j}") for i, j in combinations(range(self.axes), 2)
+            ]
+        for L in spectrum:
+            linear = np.asarray(L)[: self.axes, : self.axes]
+            if rotation_frequency(linear) is None:
+                continue
+            values, vectors = np.linalg.eig(linear)
+            v = vectors[:, int(np.argmax(np.abs(values.imag)))]
+            p = v.real / max(np.linalg.norm(v.real), 1e-300)
+            q = v.imag - (v.imag @ p) * p
+            q /= max(np.linalg.norm(q), 1e-300)
+            projector = np.outer(p, p) + np.outer(q, q)
+            if all(
+                np.abs(projector - np.outer(a, a) - np.outer(b, b)).max() > 0.05
+                for a, b, _ in planes
+            ):
+                planes.append((p, q, "a plane of the most exact directions"))
+        return planes
+
+    def turns(self, spectrum):
+        fractions = _fractions()
+        golden = (np.sqrt(5) - 1) / 2
+        free = [2 * np.pi * ((k * golden) % 1) for k in range(1, N_FREE_ANGLES + 1)]
+        for p, q, where in self.planes(spectrum):
+
+            def increase(angle, p=p, q=q):
+                return (
+                    self.judge.mean_loss(*self.linear_map(_plane_turn(p, q, angle)))
+                    - self.judge.loss
+                )
+
+            if sum(increase(a) <= self.allowed for a in free) > N_FREE_ANGLES // 2:
+                continue  # it turns continuously: the continuous part's to report
+            keeps = {(k, n): increase(2 * np.pi * k / n) <= self.allowed for k, n in fractions}
+            orders = [
+                n
+                for n in range(2, MAX_ORDER + 1)
+                if all(keeps[(k // gcd(k, n), n // gcd(k, n))] for k in range(1, n))
+            ]
+            if not orders:
+                continue
+            n = max(orders)
+            maps = self.linear_map(_plane_turn(p, q, 2 * np.pi / n))
+            if self.generated(*maps[:2]):
+                continue
+            confirmation = self.judge.confirm(*maps)
+            if not self.holds(confirmation):
+                continue
+            near = np.radians(np.linspace(360 / n - 3, 360 / n + 3, 121))
+            angle = float(np.degrees(near[int(np.argmin([increase(a) for a in near]))]))
+            self.keep(
+                "rotation",
+                f"C{n}: turn by {360 / n:.2f} degrees in the plane of {self.axis_names(where)} "
+                f"(measured {angle:.2f})",
+                n,
+                [maps],
+                [confirmation],
+                angle=angle,
+            )
+
+    def axis_names(self, where):
+        if where.startswith("axes ") and self.features_as_items:
+            i, j = (int(a) for a in where[5:].split(" and "))
+            return f"features {i} and {j}"
+        return where
+
+    # -- mirrors ---------------------------------------------------------------------------
+
+    def mirror_normals(self, X_train, y_train, random_state):
+        """Unit normals learned on training rows, from each axis and a few random starts."""
+        rows = torch.as_tensor(np.asarray(X_train[:MAX_MIRROR_ROWS]), dtype=torch.float32)
+        targets = torch.as_tensor(y_train[:MAX_MIRROR_ROWS])
+        rng = np.random.default_rng(random_state)
+        starts = list(np.eye(self.axes)[:MAX_PLANE_AXES]) + list(
+            rng.standard_normal((N_RANDOM_STARTS, self.axes))
+        )
+        reference = self.judge.reference
+        was_training = reference.training
+        reference.eval()
+        parameters = [p.requires_grad for p in reference.parameters()]
+        for p in reference.parameters():
+            p.requires_grad_(False)
+        normals = []
+        try:
+            for start in starts:
+                u = torch.tensor(start, dtype=torch.float32, requires_grad=True)
+                optimizer = torch.optim.Adam([u], lr=0.05)
+                for _ in range(MIRROR_STEPS):
+                    optimizer.zero_grad()
+                    loss = self.mirrored_loss(u, rows, targets).mean()
+                    loss.backward()
+                    optimizer.step()
+                normal = u.detach().double().numpy()
+                normals.append(normal / max(np.linalg.norm(normal), 1e-300))
+        finally:
+            for p, flag in zip(reference.parameters(), parameters):
+                p.requires_grad_(flag)
+            reference.train(was_training)
+        return normals
+
+    def mirrored_loss(self, u, rows, targets):
+        unit = u / u.norm().clamp_min(1e-12)
+        linear = torch.eye(self.axes) - 2 * torch.outer(unit, unit)
+        g = torch.eye(self.rep.dim)
+        g = torch.cat([torch.cat([linear, g[: self.axes, self.axes :]], 1), g[self.axes :]], 0)
+        moved_rows = self.rep.act(g, rows)
+        device = self.judge.device
+        outputs = self.judge.reference(moved_rows.to(device)).cpu()
+        if self.task.output_rep is not None:
+            outputs = self.task.output_rep.act(g, outputs)  # a mirror is its own inverse
+        return per_row_loss(self.task.criterion, outputs, targets)
+
+    def mirrors(self, X_train, y_train, random_state):
+        seen = []
+        for u in self.mirror_normals(X_train, y_train, random_state):
+            u = _snapped(u)
+            if any(abs(u @ v) > np.cos(np.radians(3 * SNAP_DEGREES)) for v in seen):
+                continue
+            seen.append(u)
+            if self.continuously_equivalent(u):
+                continue
+            maps = self.linear_map(np.eye(self.axes) - 2 * np.outer(u, u))
+            if self.generated(*maps[:2]):
+                continue
+            confirmation = self.judge.confirm(*maps)
+            if self.holds(confirmation):
+                normal = ", ".join(f"{value:.3g}" for value in u)
+                self.keep("reflection", f"mirror with normal ({normal})", 2, [maps], [confirmation])
+
+    def continuously_equivalent(self, u):
+        """Whether a kept mirror's normal moved by the continuous group reaches ``u``."""
+        for found in self.found:
+            if found.kind != "reflection":
+                continue
+            A_m = found.model_maps[0][0]
+            v = _mirror_normal(A_m, self.rep, self.axes)
+            span = np.column_stack([v] + [L @ v for L in self.continuous])
+            basis, _ = np.linalg.qr(span)
+            if np.linalg.norm(u - basis @ (basis.T @ u)) < 0.05:
+                return True
+        return False
+
+    def point_reflection(self):
+        if self.axes < 2:
+            return  # -I of one axis is its mirror
+        maps = self.linear_map(-np.eye(self.axes))
+        if self.generated(*maps[:2]) or self.continuous_contains_minus_identity():
+            return
+        confirmation = self.judge.confirm(*maps)
+        if self.holds(confirmation):
+            self.keep("point_reflection", "point reflection x -> -x", 2, [maps], [confirmation])
+
+    def continuous_contains_minus_identity(self):
+        for L in self.continuous:
+            omega = rotation_frequency(L)
+            if omega is not None:
+                turned = _expm(np.pi / omega * L)
+                if np.abs(turned + np.eye(self.axes)).max() < 0.05:
+                    return True
+        return False
+
+    # -- exchanges -------------------------------------------------------------------------
+
+    def exchanges(self):
+        features_as_items = self.features_as_items
+        if self.task.output_rep is not None:
+            return  # permuting an equivariant target's items is not searched
+        size = self.rep.size
+        for index, item_slices in _item_classes(self.rep, features_as_items):
+            n = len(item_slices)
+            linked = np.zeros((n, n), dtype=bool)
+            for i, j in combinations(range(n), 2):
+                maps = self.permutation_map(_permutation(size, item_slices, {i: j, j: i}))
+                linked[i, j] = self.holds(self.judge.confirm(*maps))
+            _, labels = connected_components(linked, directed=False)
+            classes = [list(np.flatnonzero(labels == label)) for label in np.unique(labels)]
+            for members in classes:
+                if len(members) >= 2:
+                    self.exchange(index, item_slices, members)
+
+    def exchange(self, part, item_slices, members):
+        size = self.rep.size
+        swap = self.permutation_map(
+            _permutation(size, item_slices, {members[0]: members[1], members[1]: members[0]})
+        )
+        generators = [swap]
+        if len(members) >= 3:
+            cycle = {a: b for a, b in zip(members, members[1:] + members[:1])}
+            generators.append(self.permutation_map(_permutation(size, item_slices, cycle)))
+        confirmations = [self.judge.confirm(*maps) for maps in generators]
+        if not all(self.holds(c) for c in confirmations):
+            return
+        k = len(members)
+        listed = ", ".join(map(str, members))
+        what = f"features {listed}" if self.features_as_items else f"items {listed} of part {part}"
+        self.keep(
+            "permutation",
+            f"S{k}: {what} can be exchanged",
+            factorial(k),
+            generators,
+            confirmations,
+            items=tuple(int(m) for m in members),
+            part=part,
+        )
+
+    def permutation_map(self, P):
+        """A permutation of the user's features as a model-coordinate map (invariant target)."""
+        A_m, b_m = to_model_map(P, np.zeros(len(P)), self.space.scaler)
+        return A_m, b_m, None
+
+
+def _permutation(size, item_slices, mapping):
+    """The matrix that moves item ``i`` to where item ``mapping[i]`` was."""
+    P = np.eye(size)
+    for source, target in mapping.items():
+        rows, cols = item_slices[target], item_slices[source]
+        P[rows] = 0.0
+        P[rows, cols] = 1.0
+    return P
+
+
+def _item_classes(rep, features_as_items):
+    """For each part whose items may be exchanged: (part index, list of feature index arrays)."""
+    if features_as_items:
+        return [(0, [np.array([i]) for i in range(rep.size)][:MAX_ITEMS])]
+    classes = []
+    for index, (where, part) in enumerate(rep.feature_slices()):
+        if isinstance(part, (Vectors, Points)) and part.n >= 2:
+            width = part.size // part.n
+            items = [
+                np.arange(where.start + k * width, where.start + (k + 1) * width)
+                for k in range(part.n)
+            ]
+        elif isinstance(part, Scalars) and part.n >= 2:
+            items = [np.array([where.start + k]) for k in range(part.n)]
+        else:
+            continue
+        if len(items) <= MAX_ITEMS:
+            classes.append((index, items))
+    return classes
+
+
+def _snapped(u):
+    """``u`` snapped to the nearest axis or diagonal ``(e_i +- e_j) / sqrt 2`` within SNAP_DEGREES."""
+    k = len(u)
+    eye = np.eye(k)
+    candidates = list(eye) + [
+        (eye[i] + sign * eye[j]) / np.sqrt(2)
+        for i, j in combinations(range(k), 2)
+        for sign in (1, -1)
+    ]
+    best = max(candidates, key=lambda v: abs(v @ u))
+    if abs(best @ u) >= np.cos(np.radians(SNAP_DEGREES)):
+        return best * np.sign(best @ u)
+    return u
+
+
+def _mirror_normal(A_m, rep, axes):
+    """The normal of a mirror from its whole-row map (the eigenvector of -1 on the axes)."""
+    # The first vector's (or point's) axes: the mirror's linear part acts there.
+    where = next(w for w, p in rep.feature_slices() if isinstance(p, (Vectors, Points)))
+    block = A_m[where.start : where.start + axes, where.start : where.start + axes]
+    values, vectors = np.linalg.eigh(0.5 * (block + block.T))
+    return vectors[:, int(np.argmin(values))]
+
+
+def _expm(L):
+    return torch.linalg.matrix_exp(torch.as_tensor(L, dtype=torch.float64)).numpy()
+
+
+def search_discrete(
+    reference,
+    X_train,
+    y_train,
+    X_held,
+    y_held,
+    space,
+    task,
+    *,
+    continuous=(),
+    spectrum=(),
+    features_as_items=False,
+    weights=None,
+    random_state=0,
+):
+    """The discrete symmetries of the task, as the reference model sees them on held-out rows.
+
+    Parameters
+    ----------
+    reference : torch.nn.Module
+        The backbone trained plainly (model coordinates in, model units out).
+    X_train, y_train, X_held, y_held : ndarray
+        Training and held-out rows (model coordinates) and encoded targets.
+    space : SearchSpace
+    task : RegressionTask or ClassificationTask
+    continuous : ndarray of shape (k, d, d)
+        The accepted continuous generators, model coordinates: turns they
+        make and mirrors they connect are not reported again.
+    spectrum : ndarray of shape (m, d, d)
+        The most exact directions of the spectrum, model coordinates, whose
+        rotation-like planes are searched for turns.
+    features_as_items : bool
+        Whether each feature is an item that may be exchanged (no
+        representation given).
+    weights : ndarray, optional
+        Sample weights of the held-out rows.
+
+    Returns
+    -------
+    tuple of DiscreteSymmetry
+    """
+    held = slice(0, MAX_ROWS)
+    judge = _Judge(
+        reference,
+        X_held[held],
+        y_held[held],
+        task,
+        None if weights is None else weights[held],
+    )
+    search = _Search(judge, space, task, continuous, features_as_items)
+    search.exchanges()
+    if search.rep.dim is not None and search.axes >= 1:
+        if search.axes >= 2:
+            search.turns(spectrum)
+        search.mirrors(X_train, y_train, random_state)
+        search.point_reflection()
+    return tuple(search.found)

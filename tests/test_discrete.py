@@ -1,0 +1,143 @@
+"""Discrete symmetries: turns by 2 pi / n, mirrors, exchanges; reported, saved, averaged over."""
+
+import json
+
+import numpy as np
+import pytest
+
+import symlearn
+from symlearn import SymmetryDiscoveringRegressor
+from symlearn._discrete import finite_group, to_data_map, to_model_map
+from symlearn._scaling import RepStandardizer
+from symlearn.reps import Scalars, Vectors
+
+# Small, fast fits: the reference model is what the search judges on.
+FAST = {"augment": False, "max_epochs": 150, "random_state": 0}
+
+
+def _fit(X, y, **params):
+    return SymmetryDiscoveringRegressor(**{**FAST, **params}).fit(X, y)
+
+
+def _kinds(estimator):
+    return sorted(s.kind for s in estimator.discrete_symmetries_)
+
+
+@pytest.fixture(scope="module")
+def mirror_fit():
+    """Even in x0 (cos), and no other symmetry: one mirror, normal (1, 0, 0)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1500, 3))
+    y = np.cos(1.5 * X[:, 0]) + np.sin(X[:, 1]) * X[:, 2] + 0.5 * X[:, 1]
+    return _fit(X, y, discrete="average"), X, y
+
+
+def test_an_even_target_reports_its_mirror_and_nothing_else(mirror_fit):
+    estimator, _, _ = mirror_fit
+    assert _kinds(estimator) == ["reflection"]
+    (mirror,) = estimator.discrete_symmetries_
+    np.testing.assert_allclose(mirror.matrices[0], np.diag([-1.0, 1.0, 1.0]), atol=1e-12)
+    assert mirror.group_order == 2
+    assert mirror.loss_bound <= mirror.loss_allowed
+    assert "mirror with normal (1, 0, 0)" in estimator.describe_symmetry()
+
+
+def test_averaging_over_the_found_group_is_exactly_invariant_and_no_less_accurate(mirror_fit):
+    estimator, _, _ = mirror_fit
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((800, 3))
+    y = np.cos(1.5 * X[:, 0]) + np.sin(X[:, 1]) * X[:, 2] + 0.5 * X[:, 1]
+    mirrored = X * np.array([-1.0, 1.0, 1.0])
+    averaged = estimator.predict(X)
+    np.testing.assert_allclose(estimator.predict(mirrored), averaged, atol=1e-6)
+    plain = estimator.set_params(discrete="search").predict(X)
+    assert np.abs(estimator.predict(mirrored) - plain).max() > 1e-4  # not invariant by itself
+    estimator.set_params(discrete="average")
+    assert np.mean((averaged - y) ** 2) <= np.mean((plain - y) ** 2) * 1.01
+
+
+def test_discrete_symmetries_survive_save_load_and_reach_the_json_report(mirror_fit, tmp_path):
+    estimator, X, _ = mirror_fit
+    path = tmp_path / "m.safetensors"
+    symlearn.save(estimator, path)
+    loaded = symlearn.load(path)
+    assert [s.description for s in loaded.discrete_symmetries_] == [
+        s.description for s in estimator.discrete_symmetries_
+    ]
+    np.testing.assert_allclose(loaded.predict(X[:50]), estimator.predict(X[:50]), atol=1e-6)
+    summary = json.loads(json.dumps(loaded.symmetry_summary()))
+    (found,) = summary["discrete_symmetries"]
+    assert found["kind"] == "reflection" and found["group_order"] == 2
+
+
+def test_a_chiral_target_keeps_no_mirror():
+    """The determinant of three 3-D vectors: turns keep it; mirrors and x -> -x flip its sign."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((2000, 9))
+    y = np.linalg.det(X.reshape(-1, 3, 3))
+    estimator = _fit(X, y, input_rep=Vectors(3, 3), max_epochs=300)
+    assert estimator.reference_score_ > 0.9  # it learned the sign it is judged on
+    assert "reflection" not in _kinds(estimator)
+    assert "point_reflection" not in _kinds(estimator)
+
+
+def test_exchangeable_items_are_found_as_one_class_and_the_odd_one_is_left_out():
+    """Symmetric in the 2-D points 0, 1, 2, not in point 3."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((2000, 8))
+    P = X.reshape(-1, 4, 2)
+    y = np.sum(np.tanh(P[:, :3, 0]) * P[:, :3, 1], axis=1) + 0.8 * P[:, 3, 0] - 0.5 * P[:, 3, 1]
+    estimator = _fit(X, y, input_rep=Vectors(4, 2))
+    exchanges = [s for s in estimator.discrete_symmetries_ if s.kind == "permutation"]
+    assert [s.items for s in exchanges] == [(0, 1, 2)]
+    assert exchanges[0].group_order == 6
+
+
+def test_a_fivefold_turn_is_found_with_its_angle():
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.standard_normal((4000, 2)), rng.uniform(-1, 1, 4000)])
+    r, theta = np.hypot(X[:, 0], X[:, 1]), np.arctan2(X[:, 1], X[:, 0])
+    y = np.tanh(r) * (1 + 0.4 * np.cos(5 * theta)) + np.sin(2 * X[:, 2] + 0.3) + 0.3 * r
+    estimator = _fit(X, y, max_epochs=300)
+    turns = [s for s in estimator.discrete_symmetries_ if s.kind == "rotation"]
+    assert len(turns) == 1 and turns[0].group_order == 5
+    assert abs(turns[0].angle - 72.0) <= 1.0
+    assert estimator.n_generators_ == 0 or estimator.symmetry_verdict_ != "symmetric"
+
+
+def test_no_discrete_symmetry_on_a_target_without_one():
+    rng = np.random.default_rng(5)
+    X = rng.normal([0.3, -0.2, 0.1], [1.0, 0.5, 2.0], size=(1500, 3))
+    y = np.exp(0.5 * X[:, 0]) + np.sin(2 * X[:, 1] + 0.4) + 0.3 * X[:, 0] * X[:, 2] + X[:, 2]
+    assert _fit(X, y).discrete_symmetries_ == []
+
+
+def test_discrete_none_skips_the_search(mirror_fit):
+    _, X, y = mirror_fit
+    assert _fit(X[:300], y[:300], discrete=None, max_epochs=20).discrete_symmetries_ == []
+
+
+@pytest.mark.parametrize("value", ["yes", True, 1])
+def test_a_bad_discrete_value_is_refused_before_training(value):
+    with pytest.raises(ValueError, match="discrete must be"):
+        SymmetryDiscoveringRegressor(discrete=value).fit(np.zeros((10, 2)), np.zeros(10))
+
+
+def test_maps_convert_between_data_and_model_coordinates():
+    rng = np.random.default_rng(6)
+    X = rng.normal([3.0, -1.0, 5.0], [1.0, 2.0, 0.5], size=(50, 3))
+    scaler = RepStandardizer(Scalars(3)).fit(X)
+    P = np.eye(3)[[1, 0, 2]]  # exchange the first two features
+    A_m, b_m = to_model_map(P, np.zeros(3), scaler)
+    moved = scaler.transform(X) @ A_m.T + b_m
+    np.testing.assert_allclose(moved, scaler.transform(X @ P.T), atol=1e-12)
+    A, b = to_data_map(A_m, b_m, scaler)
+    np.testing.assert_allclose(A, P, atol=1e-12)
+    np.testing.assert_allclose(b, 0.0, atol=1e-12)
+
+
+def test_a_mirror_generates_a_group_of_two(mirror_fit):
+    estimator, _, _ = mirror_fit
+    (mirror,) = estimator.discrete_symmetries_
+    group = finite_group([mirror], 1)
+    assert len(group) == 2
