@@ -9,11 +9,10 @@ estimator changes, so a fit that raises leaves the previous fit intact.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any
-
 import warnings
 from functools import partial
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
