@@ -66,7 +66,7 @@ MAX_PLANE_AXES = 8
 MAX_ROWS = 4096
 
 #: At most this many training rows learn a mirror's normal.
-MAX_MIRROR_ROWS = 1024
+MAX_MIRROR_ROWS = 256
 
 #: Angles no order up to MAX_ORDER reaches; when most keep the loss, the
 #: plane turns continuously.
@@ -165,13 +165,6 @@ def _plane_turn(p, q, angle):
     )
 
 
-def _fractions():
-    """Every reduced ``k / n`` with ``1 <= k < n <= MAX_ORDER``, as (k, n)."""
-    return sorted(
-        {(k // gcd(k, n), n // gcd(k, n)) for n in range(2, MAX_ORDER + 1) for k in range(1, n)}
-    )
-
-
 class _Search:
     """One search: the judge, the representation and what was found so far."""
 
@@ -183,6 +176,7 @@ class _Search:
         self.features_as_items = features_as_items
         self.found = []
         self.group = None  # (the finds it was closed over, their finite group or None)
+        self.linears = []  # the found turns' and mirrors' matrices on the vectors' axes
         self.allowed = judge.allowance
 
     # -- what is kept ------------------------------------------------------------------
@@ -196,7 +190,7 @@ class _Search:
         group = self.group[1]
         return group is not None and contains(group, A_m, b_m)
 
-    def keep(self, kind, description, order, maps, confirmations, **extra):
+    def keep(self, kind, description, order, maps, confirmations, linear=None, **extra):
         matrices, offsets = zip(*(to_data_map(A, b, self.space.scaler) for A, b, _ in maps))
         outputs = None if maps[0][2] is None else np.stack([B for _, _, B in maps])
         symmetry = DiscreteSymmetry(
@@ -213,6 +207,8 @@ class _Search:
             **extra,
         )
         self.found.append(with_model_maps(symmetry, self.space.scaler))
+        if linear is not None:
+            self.linears.append(linear)
 
     def linear_map(self, linear):
         g = _embedded(self.rep, linear)
@@ -250,7 +246,6 @@ class _Search:
         return planes
 
     def turns(self, spectrum):
-        fractions = _fractions()
         golden = (np.sqrt(5) - 1) / 2
         free = [2 * np.pi * ((k * golden) % 1) for k in range(1, N_FREE_ANGLES + 1)]
         for p, q, where in self.planes(spectrum):
@@ -263,11 +258,20 @@ class _Search:
 
             if sum(increase(a) <= self.allowed for a in free) > N_FREE_ANGLES // 2:
                 continue  # it turns continuously: the continuous part's to report
-            keeps = {(k, n): increase(2 * np.pi * k / n) <= self.allowed for k, n in fractions}
+            keeps = {}
+
+            def kept(k, n, increase=increase, keeps=keeps):
+                """Whether the turn by 2 pi k / n keeps the loss (each reduced fraction once)."""
+                key = (k // gcd(k, n), n // gcd(k, n))
+                if key not in keeps:
+                    keeps[key] = increase(2 * np.pi * key[0] / key[1]) <= self.allowed
+                return keeps[key]
+
+            # The first turn of each order, then the multiples of those it keeps.
             orders = [
                 n
                 for n in range(2, MAX_ORDER + 1)
-                if all(keeps[(k // gcd(k, n), n // gcd(k, n))] for k in range(1, n))
+                if kept(1, n) and all(kept(k, n) for k in range(2, n))
             ]
             if not orders:
                 continue
@@ -287,6 +291,7 @@ class _Search:
                 n,
                 [maps],
                 [confirmation],
+                linear=_plane_turn(p, q, 2 * np.pi / n),
                 angle=angle,
             )
 
@@ -312,18 +317,16 @@ class _Search:
         parameters = [p.requires_grad for p in reference.parameters()]
         for p in reference.parameters():
             p.requires_grad_(False)
-        normals = []
         try:
-            for start in starts:
-                u = torch.tensor(start, dtype=torch.float32, requires_grad=True)
-                optimizer = torch.optim.Adam([u], lr=0.05)
-                for _ in range(MIRROR_STEPS):
-                    optimizer.zero_grad()
-                    loss = self.mirrored_loss(u, rows, targets).mean()
-                    loss.backward()
-                    optimizer.step()
-                normal = u.detach().double().numpy()
-                normals.append(normal / max(np.linalg.norm(normal), 1e-300))
+            # All starts descend together: one batch of mirrored copies of the rows.
+            u = torch.tensor(np.array(starts), dtype=torch.float32, requires_grad=True)
+            optimizer = torch.optim.Adam([u], lr=0.05)
+            for _ in range(MIRROR_STEPS):
+                optimizer.zero_grad()
+                self.mirrored_loss(u, rows, targets).sum().backward()
+                optimizer.step()
+            found = u.detach().double().numpy()
+            normals = list(found / np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-300))
         finally:
             for p, flag in zip(reference.parameters(), parameters):
                 p.requires_grad_(flag)
@@ -331,16 +334,22 @@ class _Search:
         return normals
 
     def mirrored_loss(self, u, rows, targets):
-        unit = u / u.norm().clamp_min(1e-12)
-        linear = torch.eye(self.axes) - 2 * torch.outer(unit, unit)
-        g = torch.eye(self.rep.dim)
-        g = torch.cat([torch.cat([linear, g[: self.axes, self.axes :]], 1), g[self.axes :]], 0)
-        moved_rows = self.rep.act(g, rows)
-        device = self.judge.device
-        outputs = self.judge.reference(moved_rows.to(device)).cpu()
+        """Mean task loss of the rows mirrored by each normal ``u`` (s, axes); shape (s,)."""
+        unit = u / u.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        s, n = len(u), len(rows)
+        g = torch.eye(self.rep.dim).repeat(s, 1, 1)
+        eye = torch.eye(self.axes)
+        g[:, : self.axes, : self.axes] = eye - 2 * torch.einsum("si,sj->sij", unit, unit)
+        elements = g.repeat_interleave(n, dim=0)
+        moved_rows = self.rep.act(elements, rows.repeat(s, 1))
+        outputs = self.judge.reference(moved_rows.to(self.judge.device)).cpu()
         if self.task.output_rep is not None:
-            outputs = self.task.output_rep.act(g, outputs)  # a mirror is its own inverse
-        return per_row_loss(self.task.criterion, outputs, targets)
+            # A mirror is its own inverse.
+            outputs = self.task.output_rep.act(elements, outputs)
+        losses = per_row_loss(
+            self.task.criterion, outputs, targets.repeat(s, *[1] * (targets.ndim - 1))
+        )
+        return losses.view(s, n).mean(dim=1)
 
     def mirrors(self, X_train, y_train, random_state):
         seen = []
@@ -349,47 +358,54 @@ class _Search:
             if any(abs(u @ v) > np.cos(np.radians(3 * SNAP_DEGREES)) for v in seen):
                 continue
             seen.append(u)
-            if self.continuously_equivalent(u):
+            mirror = np.eye(self.axes) - 2 * np.outer(u, u)
+            if self.continuously_generated(mirror):
                 continue
-            maps = self.linear_map(np.eye(self.axes) - 2 * np.outer(u, u))
+            maps = self.linear_map(mirror)
             if self.generated(*maps[:2]):
                 continue
             confirmation = self.judge.confirm(*maps)
             if self.holds(confirmation):
                 normal = ", ".join(f"{value:.3g}" for value in u)
-                self.keep("reflection", f"mirror with normal ({normal})", 2, [maps], [confirmation])
+                self.keep(
+                    "reflection",
+                    f"mirror with normal ({normal})",
+                    2,
+                    [maps],
+                    [confirmation],
+                    linear=mirror,
+                )
 
-    def continuously_equivalent(self, u):
-        """Whether a kept mirror's normal moved by the continuous group reaches ``u``."""
-        for found in self.found:
-            if found.kind != "reflection":
-                continue
-            A_m = found.model_maps[0][0]
-            v = _mirror_normal(A_m, self.rep, self.axes)
-            span = np.column_stack([v] + [L @ v for L in self.continuous])
-            basis, _ = np.linalg.qr(span)
-            if np.linalg.norm(u - basis @ (basis.T @ u)) < 0.05:
-                return True
-        return False
+    def continuously_generated(self, linear):
+        """Whether ``linear`` (on the vectors' axes) is a found element moved by the continuous group.
+
+        With continuous generators ``L_i``, ``linear`` is redundant when
+        ``linear h^-1 = exp(sum_i c_i L_i)`` for some found turn or mirror
+        ``h`` (or the identity): -I in 3-D beside so(3) and one mirror, or
+        a second mirror of O(2). The coefficients are searched by gradient
+        descent from a few starts (the matrices are small).
+        """
+        if not self.continuous:
+            return False
+        found = [np.eye(self.axes), *self.linears]
+        return any(_reachable(linear @ np.linalg.inv(h), self.continuous) for h in found)
 
     def point_reflection(self):
         if self.axes < 2:
             return  # -I of one axis is its mirror
         maps = self.linear_map(-np.eye(self.axes))
-        if self.generated(*maps[:2]) or self.continuous_contains_minus_identity():
+        if self.generated(*maps[:2]) or self.continuously_generated(-np.eye(self.axes)):
             return
         confirmation = self.judge.confirm(*maps)
         if self.holds(confirmation):
-            self.keep("point_reflection", "point reflection x -> -x", 2, [maps], [confirmation])
-
-    def continuous_contains_minus_identity(self):
-        for L in self.continuous:
-            omega = rotation_frequency(L)
-            if omega is not None:
-                turned = _expm(np.pi / omega * L)
-                if np.abs(turned + np.eye(self.axes)).max() < 0.05:
-                    return True
-        return False
+            self.keep(
+                "point_reflection",
+                "point reflection x -> -x",
+                2,
+                [maps],
+                [confirmation],
+                linear=-np.eye(self.axes),
+            )
 
     # -- exchanges -------------------------------------------------------------------------
 
@@ -496,8 +512,29 @@ def _mirror_normal(A_m, rep, axes):
     return vectors[:, int(np.argmin(values))]
 
 
-def _expm(L):
-    return torch.linalg.matrix_exp(torch.as_tensor(L, dtype=torch.float64)).numpy()
+def _reachable(M, generators, starts=8, steps=150, tolerance=1e-2):
+    """Whether ``M = exp(sum_i c_i L_i)`` for some coefficients ``c`` (searched numerically).
+
+    All starts descend together, as one batch: the origin and random
+    coefficients of the size of a half turn.
+    """
+    L = torch.as_tensor(np.stack(generators), dtype=torch.float64)
+    L = L / torch.linalg.matrix_norm(L).clamp_min(1e-12)[:, None, None]
+    target = torch.as_tensor(M, dtype=torch.float64)
+    generator = torch.Generator().manual_seed(0)
+    c = torch.randn(starts, len(L), generator=generator, dtype=torch.float64) * np.pi
+    c[0] = 0.0
+    c.requires_grad_(True)
+    optimizer = torch.optim.Adam([c], lr=0.1)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        residual = torch.linalg.matrix_exp(torch.einsum("sk,kij->sij", c, L)) - target
+        losses = residual.pow(2).sum(dim=(1, 2))
+        if float(losses.min().detach()) < (tolerance**2) * len(M):
+            return True
+        losses.sum().backward()
+        optimizer.step()
+    return False
 
 
 def search_discrete(
