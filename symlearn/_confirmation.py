@@ -19,7 +19,7 @@ from ._task import ClassificationTask, per_row_loss
 from ._verdict import MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, Verdict
 from .nn import CandidateSymmetries
 
-__all__ = ["confirmed", "supported"]
+__all__ = ["compared_losses", "confirmed", "supported"]
 
 #: The symmetric phase must not predict the held-out rows worse than the
 #: reference by more than this fraction of its loss (or LOSS_SLACK). When
@@ -88,6 +88,12 @@ def _compared(before, after, y, task, random_state, weights=None):
     """:func:`_confirmation` from the two models' outputs on the held-out rows."""
     before = _per_row_losses(before, y, task)
     after = _per_row_losses(after, y, task)
+    return compared_losses(before, after, random_state, weights)
+
+
+def compared_losses(before, after, random_state, weights=None):
+    """:func:`_confirmation` from the per-row held-out losses ``before`` and ``after``, (n,)."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
     difference = after - before
     n = len(difference)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
@@ -106,7 +112,7 @@ def _compared(before, after, y, task, random_state, weights=None):
         float(mean_before),
         float(mean_after),
         float(upper),
-        allowed,
+        float(allowed),
     )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "DISCRETE_KINDS",
     "MAX_GROUP_ORDER",
     "DiscreteSymmetry",
+    "closure",
     "contains",
     "finite_group",
     "group_average",
@@ -80,11 +81,11 @@ class DiscreteSymmetry:
         items they are.
     loss_before, loss_after : float
         Held-out task loss (model units) of the reference model on the rows
-        as they are, and on the rows moved by the generating elements
-        (outputs moved back), averaged over those elements.
+        as they are, and on the rows moved by the group's elements (outputs
+        moved back), averaged over the elements tested: every turn of a
+        ``C_n``, every transposition of an exchangeable class, the mirror.
     loss_bound : float
-        Upper 95% confidence bound on the loss's increase (the largest over
-        the generating elements).
+        Upper 95% confidence bound on that average's increase.
     loss_allowed : float
         The increase a symmetry may show (see ``symlearn._confirmation``).
     """
@@ -238,17 +239,28 @@ def finite_group(symmetries, n_outputs, max_order=MAX_GROUP_ORDER):
     ]
     if not generators:
         raise ValueError("finite_group needs at least one symmetry.")
-    size = len(generators[0][0])
-    identity = (np.eye(size), np.eye(n_outputs))
+    group = closure(generators, max_order)
+    if group is None:
+        return None
+    return [(H[:-1, :-1], H[:-1, -1], B) for H, B in group]
+
+
+def closure(generators, max_order):
+    """Every product of the ``generators``, or None beyond ``max_order`` elements.
+
+    Each generator is a tuple of square matrices multiplied componentwise
+    (an action on rows and one on outputs); the identity comes first.
+    """
+    identity = tuple(np.eye(len(m)) for m in generators[0])
     # Elements keyed by their rounded entries: products of exact generators
     # agree to float precision, far finer than the rounding.
     elements = {_key(identity): identity}
     frontier = [identity]
     while frontier:
         grown = []
-        for H, B in frontier:
-            for G, C in generators:
-                candidate = (G @ H, C @ B)
+        for h in frontier:
+            for g in generators:
+                candidate = tuple(a @ b for a, b in zip(g, h))
                 key = _key(candidate)
                 if key in elements:
                     continue
@@ -257,14 +269,13 @@ def finite_group(symmetries, n_outputs, max_order=MAX_GROUP_ORDER):
                 if len(elements) > max_order:
                     return None
         frontier = grown
-    return [(H[:-1, :-1], H[:-1, -1], B) for H, B in elements.values()]
+    return list(elements.values())
 
 
 def _key(element):
-    H, B = element
     digits = -int(np.log10(SAME_ELEMENT))
     # + 0.0 turns -0.0 into 0.0, which has other bytes.
-    return (np.round(H, digits) + 0.0).tobytes() + (np.round(B, digits) + 0.0).tobytes()
+    return b"".join((np.round(m, digits) + 0.0).tobytes() for m in element)
 
 
 def contains(group, A_m, b_m, tolerance=0.05):

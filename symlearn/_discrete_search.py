@@ -41,9 +41,10 @@ import numpy as np
 import torch
 from scipy.sparse.csgraph import connected_components
 
-from ._confirmation import _compared
+from ._confirmation import _compared, compared_losses
 from ._discrete import (
     DiscreteSymmetry,
+    closure,
     contains,
     finite_group,
     to_data_map,
@@ -82,6 +83,10 @@ N_RANDOM_STARTS = 3
 #: Gradient steps of each mirror start.
 MIRROR_STEPS = 40
 
+#: Elements the found turns and mirrors generate, at most, when checking what
+#: the continuous group adds to them.
+MAX_TURNS_AND_MIRRORS = 64
+
 #: At most this many items are tested pairwise for exchange.
 MAX_ITEMS = 24
 
@@ -118,21 +123,34 @@ class _Judge:
             moved = moved @ torch.as_tensor(np.linalg.inv(B), dtype=moved.dtype).T
         return moved
 
+    def increase(self, maps):
+        """The mean held-out loss's increase on the rows moved by one element ``maps``."""
+        return self.mean_loss(*maps) - self.loss
+
     def mean_loss(self, A_m, b_m, B):
         moved = self.moved_outputs(A_m, b_m, B)
         return float(per_row_loss(self.task.criterion, moved, torch.as_tensor(self.y)).mean())
 
-    def confirm(self, A_m, b_m, B):
-        """The paired comparison (``_Confirmation``) of the moved rows against the rows, or None.
+    def confirm(self, *maps):
+        """The paired comparison (``_Confirmation``) of moved rows against the rows, or None.
 
+        With several elements (the turns of a whole ``C_n``), each row's
+        loss is averaged over them: the group is the hypothesis, and its
+        mean is less noisy than any one element's (a 4-fold turn beside a
+        hard-to-learn term: the turn by 90 degrees alone, held-out loss
+        0.0280 -> 0.0271, bounded at +0.0090 against 0.0070 allowed).
         None when the mean loss alone rises beyond the allowance: the
         bootstrap (the costly part) could not bound it.
         """
-        moved = self.moved_outputs(A_m, b_m, B)
-        after = float(per_row_loss(self.task.criterion, moved, torch.as_tensor(self.y)).mean())
-        if after - self.loss > self.allowance:
+        targets = torch.as_tensor(self.y)
+        after = torch.stack(
+            [per_row_loss(self.task.criterion, self.moved_outputs(*m), targets) for m in maps]
+        ).mean(dim=0)
+        if float(after.double().mean()) - self.loss > self.allowance:
             return None
-        return _compared(self.before, moved, self.y, self.task, 0, self.weights)
+        return compared_losses(
+            self.losses.double().numpy(), after.double().numpy(), 0, self.weights
+        )
 
 
 def _full_row_map(rep, g):
@@ -279,7 +297,8 @@ class _Search:
             maps = self.linear_map(_plane_turn(p, q, 2 * np.pi / n))
             if self.generated(*maps[:2]):
                 continue
-            confirmation = self.judge.confirm(*maps)
+            turns = [self.linear_map(_plane_turn(p, q, 2 * np.pi * k / n)) for k in range(1, n)]
+            confirmation = self.judge.confirm(*turns)
             if not self.holds(confirmation):
                 continue
             near = np.radians(np.linspace(360 / n - 3, 360 / n + 3, 121))
@@ -355,16 +374,27 @@ class _Search:
         seen = []
         for u in self.mirror_normals(X_train, y_train, random_state):
             u = _snapped(u)
+            simple = _nearest_simple(u)
+            # Beside a continuous group a mirror's conjugates are mirrors too (any normal
+            # in a turning plane): the simplest normal it reaches is reported.
+            # The learned normal is only as exact as the model (a few degrees):
+            # the snap asks for a loose match, and the held-out rows confirm it.
+            if (
+                self.continuous
+                and not np.allclose(simple, u)
+                and _reachable(_mirror(simple) @ _mirror(u), self.continuous, tolerance=0.1)
+            ):
+                u = simple
             if any(abs(u @ v) > np.cos(np.radians(3 * SNAP_DEGREES)) for v in seen):
                 continue
             seen.append(u)
-            mirror = np.eye(self.axes) - 2 * np.outer(u, u)
+            mirror = _mirror(u)
             if self.continuously_generated(mirror):
                 continue
             maps = self.linear_map(mirror)
             if self.generated(*maps[:2]):
                 continue
-            confirmation = self.judge.confirm(*maps)
+            confirmation = self.judge.confirm(maps)
             if self.holds(confirmation):
                 normal = ", ".join(f"{value:.3g}" for value in u)
                 self.keep(
@@ -387,7 +417,11 @@ class _Search:
         """
         if not self.continuous:
             return False
-        found = [np.eye(self.axes), *self.linears]
+        found = [np.eye(self.axes)]
+        if self.linears:
+            # Every element the finds generate (the half turn of a C4 as well as its quarter).
+            group = closure([(m,) for m in self.linears], MAX_TURNS_AND_MIRRORS)
+            found = [h for (h,) in group] if group is not None else found + self.linears
         return any(_reachable(linear @ np.linalg.inv(h), self.continuous) for h in found)
 
     def point_reflection(self):
@@ -396,7 +430,7 @@ class _Search:
         maps = self.linear_map(-np.eye(self.axes))
         if self.generated(*maps[:2]) or self.continuously_generated(-np.eye(self.axes)):
             return
-        confirmation = self.judge.confirm(*maps)
+        confirmation = self.judge.confirm(maps)
         if self.holds(confirmation):
             self.keep(
                 "point_reflection",
@@ -410,34 +444,47 @@ class _Search:
     # -- exchanges -------------------------------------------------------------------------
 
     def exchanges(self):
-        features_as_items = self.features_as_items
+        """Classes of exchangeable items: linked pairwise, confirmed as a whole.
+
+        Each transposition is screened on its mean held-out loss; the items
+        the kept ones link form classes, and each class is confirmed by the
+        bootstrap on the loss averaged over all its transpositions: the
+        class is the hypothesis (three points a target treats alike, 400
+        held-out rows: the transpositions' increases 0.0043, -0.0030 and
+        0.0019 against 0.0067 allowed, their bounds 0.0081, 0.0048 and
+        0.0096; the broken ones 1.96-2.39).
+        """
         if self.task.output_rep is not None:
             return  # permuting an equivariant target's items is not searched
         size = self.rep.size
-        for index, item_slices in _item_classes(self.rep, features_as_items):
+        for index, item_slices in _item_classes(self.rep, self.features_as_items):
             n = len(item_slices)
+
+            def swap(i, j, item_slices=item_slices):
+                return self.permutation_map(_permutation(size, item_slices, {i: j, j: i}))
+
             linked = np.zeros((n, n), dtype=bool)
             for i, j in combinations(range(n), 2):
-                maps = self.permutation_map(_permutation(size, item_slices, {i: j, j: i}))
-                linked[i, j] = self.holds(self.judge.confirm(*maps))
+                linked[i, j] = self.judge.increase(swap(i, j)) <= self.allowed
             _, labels = connected_components(linked, directed=False)
-            classes = [list(np.flatnonzero(labels == label)) for label in np.unique(labels)]
-            for members in classes:
-                if len(members) >= 2:
-                    self.exchange(index, item_slices, members)
+            for label in np.unique(labels):
+                members = [int(m) for m in np.flatnonzero(labels == label)]
+                if len(members) < 2:
+                    continue
+                pooled = self.judge.confirm(*(swap(i, j) for i, j in combinations(members, 2)))
+                if self.holds(pooled):
+                    self.exchange(index, item_slices, members, pooled)
 
-    def exchange(self, part, item_slices, members):
+    def exchange(self, part, item_slices, members, confirmation):
         size = self.rep.size
-        swap = self.permutation_map(
-            _permutation(size, item_slices, {members[0]: members[1], members[1]: members[0]})
-        )
-        generators = [swap]
+        generators = [
+            self.permutation_map(
+                _permutation(size, item_slices, {members[0]: members[1], members[1]: members[0]})
+            )
+        ]
         if len(members) >= 3:
-            cycle = {a: b for a, b in zip(members, members[1:] + members[:1])}
+            cycle = dict(zip(members, members[1:] + members[:1]))
             generators.append(self.permutation_map(_permutation(size, item_slices, cycle)))
-        confirmations = [self.judge.confirm(*maps) for maps in generators]
-        if not all(self.holds(c) for c in confirmations):
-            return
         k = len(members)
         listed = ", ".join(map(str, members))
         what = f"features {listed}" if self.features_as_items else f"items {listed} of part {part}"
@@ -446,8 +493,8 @@ class _Search:
             f"S{k}: {what} can be exchanged",
             factorial(k),
             generators,
-            confirmations,
-            items=tuple(int(m) for m in members),
+            [confirmation],
+            items=tuple(members),
             part=part,
         )
 
@@ -488,8 +535,8 @@ def _item_classes(rep, features_as_items):
     return classes
 
 
-def _snapped(u):
-    """``u`` snapped to the nearest axis or diagonal ``(e_i +- e_j) / sqrt 2`` within SNAP_DEGREES."""
+def _nearest_simple(u):
+    """The axis or diagonal ``(e_i +- e_j) / sqrt 2`` nearest to the unit vector ``u``."""
     k = len(u)
     eye = np.eye(k)
     candidates = list(eye) + [
@@ -498,9 +545,17 @@ def _snapped(u):
         for sign in (1, -1)
     ]
     best = max(candidates, key=lambda v: abs(v @ u))
-    if abs(best @ u) >= np.cos(np.radians(SNAP_DEGREES)):
-        return best * np.sign(best @ u)
-    return u
+    return best * np.sign(best @ u)
+
+
+def _snapped(u):
+    """``u`` snapped to the nearest axis or diagonal within SNAP_DEGREES."""
+    best = _nearest_simple(u)
+    return best if best @ u >= np.cos(np.radians(SNAP_DEGREES)) else u
+
+
+def _mirror(u):
+    return np.eye(len(u)) - 2 * np.outer(u, u)
 
 
 def _mirror_normal(A_m, rep, axes):
