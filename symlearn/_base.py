@@ -9,7 +9,6 @@ estimator changes, so a fit that raises leaves the previous fit intact.
 
 from __future__ import annotations
 
-import warnings
 from functools import partial
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
@@ -25,10 +24,10 @@ from ._builders import EstimatorBuilders
 from ._data import split_rows
 from ._device import resolve_device, seeded_torch
 from ._discovery import discover
-from ._discrete import MAX_GROUP_ORDER, finite_group, group_average
+from ._discrete import averaged_outputs
 from ._evidence import rate_directions
 from ._model import known_group
-from ._params import SKORCH_PREFIXES, validate_parameters
+from ._params import SKORCH_PREFIXES, check_discrete, validate_parameters
 from ._report import symmetry_report, symmetry_summary
 from ._space import resolve_input_rep, resolve_search_space
 from ._state import FittedState, commit
@@ -303,23 +302,11 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         discrete symmetries generate (see :func:`~symlearn._discrete.group_average`).
         """
         outputs = partial(module_outputs, self._state.net, self.n_group_samples_test)
+        check_discrete(self.discrete)  # set_params after fit
+        if self.discrete != "average":
+            return outputs(X_scaled)
         found = self._state.analysis.discrete_symmetries
-        if self.discrete not in (None, "search", "average"):  # set_params after fit
-            raise ValueError(
-                f'discrete must be "search", "average" or None; got {self.discrete!r}.'
-            )
-        if self.discrete != "average" or not found:
-            return outputs(X_scaled)
-        group = finite_group(found, self._state.task.n_outputs)
-        if group is None:
-            warnings.warn(
-                f"The discrete symmetries found generate more than {MAX_GROUP_ORDER} elements; "
-                "the predictions are not averaged over them.",
-                UserWarning,
-                stacklevel=4,
-            )
-            return outputs(X_scaled)
-        return group_average(outputs, group, torch.as_tensor(X_scaled))
+        return averaged_outputs(outputs, found, self._state.task.n_outputs, X_scaled)
 
     def _view_outputs(self, X, test_time_augmentation):
         """Outputs of the views of ``X`` (see :func:`~symlearn._analysis.augmented_outputs`)."""

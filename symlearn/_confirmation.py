@@ -19,7 +19,7 @@ from ._task import ClassificationTask, per_row_loss
 from ._verdict import MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, Verdict
 from .nn import CandidateSymmetries
 
-__all__ = ["compared_losses", "confirmed", "supported"]
+__all__ = ["allowed_increase", "compared_losses", "confirmed", "outputs_of", "supported"]
 
 #: The symmetric phase must not predict the held-out rows worse than the
 #: reference by more than this fraction of its loss (or LOSS_SLACK). When
@@ -43,7 +43,12 @@ LOSS_SLACK = 1e-3
 CONFIDENCE = 0.95
 
 
-def _outputs(backbone, X):
+def allowed_increase(loss):
+    """How much a held-out loss may rise for a symmetry: ``max(LOSS_TOLERANCE * loss, LOSS_SLACK)``."""
+    return max(LOSS_TOLERANCE * loss, LOSS_SLACK)
+
+
+def outputs_of(backbone, X):
     """The backbone's outputs on the rows ``X`` (model coordinates), in eval mode."""
     device = next(iter(backbone.parameters()), torch.empty(0)).device
     was_training = backbone.training
@@ -81,7 +86,7 @@ def _confirmation(reference, final, X, y, task, random_state, weights=None):
     allowance ``max(LOSS_TOLERANCE * before, LOSS_SLACK)``. With ``weights``
     (the rows' sample weights) every mean is weighted.
     """
-    return _compared(_outputs(reference, X), _outputs(final, X), y, task, random_state, weights)
+    return _compared(outputs_of(reference, X), outputs_of(final, X), y, task, random_state, weights)
 
 
 def _compared(before, after, y, task, random_state, weights=None):
@@ -104,7 +109,7 @@ def compared_losses(before, after, random_state, weights=None):
     means = (drawn * difference[draws]).sum(axis=1)[kept] / drawn.sum(axis=1)[kept]
     lower, upper = np.quantile(means, [1 - CONFIDENCE, CONFIDENCE])
     mean_before, mean_after = np.average(before, weights=w), np.average(after, weights=w)
-    allowed = max(LOSS_TOLERANCE * mean_before, LOSS_SLACK)
+    allowed = allowed_increase(mean_before)
     return _Confirmation(
         bool(upper <= allowed),
         bool(mean_after - mean_before > allowed and lower > 0),
@@ -208,7 +213,7 @@ def supported(net, reference, weak, proposal, imposed, X_held, y_held, task, wei
     the verdict stays inconclusive, saying what was tried.
     """
     classify = isinstance(task, ClassificationTask)
-    outputs = _outputs(reference, X_held), _outputs(net.module_.backbone, X_held)
+    outputs = outputs_of(reference, X_held), outputs_of(net.module_.backbone, X_held)
     c = _compared(*outputs, y_held, task, 0, weights)
     before, after = (
         reference_score(o.double().numpy(), y_held, classify, weights) for o in outputs

@@ -13,6 +13,7 @@ mean over that group, which makes the predictions exactly invariant
 The search that finds them is :mod:`symlearn._discrete_search`.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ __all__ = [
     "DISCRETE_KINDS",
     "MAX_GROUP_ORDER",
     "DiscreteSymmetry",
+    "averaged_outputs",
     "closure",
     "contains",
     "finite_group",
@@ -284,6 +286,26 @@ def contains(group, A_m, b_m, tolerance=0.05):
         np.max(np.abs(A - A_m)) <= tolerance and np.max(np.abs(b - b_m), initial=0.0) <= tolerance
         for A, b, _ in group
     )
+
+
+def averaged_outputs(outputs, symmetries, n_outputs, rows):
+    """``outputs(rows)`` averaged over the finite group ``symmetries`` generate.
+
+    As they are when nothing was found, or (with a warning) when the group
+    has more than ``MAX_GROUP_ORDER`` elements.
+    """
+    if not symmetries:
+        return outputs(rows)
+    group = finite_group(symmetries, n_outputs)
+    if group is None:
+        warnings.warn(
+            f"The discrete symmetries found generate more than {MAX_GROUP_ORDER} elements; "
+            "the predictions are not averaged over them.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return outputs(rows)
+    return group_average(outputs, group, torch.as_tensor(rows))
 
 
 def group_average(outputs, group, rows):

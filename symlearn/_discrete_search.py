@@ -26,9 +26,10 @@ burden of proof is on the symmetry.
   sign of a determinant) keeps no mirror.
 * **Exchanges** of items (the vectors or points of a part, the scalars of
   a ``Scalars`` part, or the features when no representation was given),
-  for invariant targets: every transposition is tested; the classes of
-  items linked by accepted transpositions are exchangeable when their
-  cycle is confirmed too, so ``S_k``, or ``S_a x S_b``, is reported.
+  for invariant targets: every transposition is screened on its mean
+  loss; the items the kept ones link form classes, each confirmed with the
+  loss averaged over all its transpositions, so ``S_k``, or
+  ``S_a x S_b``, is reported.
 
 An element the previous finds (or the continuous group) already generate
 is not reported again.
@@ -41,7 +42,7 @@ import numpy as np
 import torch
 from scipy.sparse.csgraph import connected_components
 
-from ._confirmation import _compared, compared_losses
+from ._confirmation import allowed_increase, compared_losses, outputs_of
 from ._discrete import (
     DiscreteSymmetry,
     closure,
@@ -51,9 +52,21 @@ from ._discrete import (
     to_model_map,
     with_model_maps,
 )
+from ._discrete_elements import (
+    SNAP_DEGREES,
+    embedded,
+    full_row_map,
+    item_classes,
+    mirror,
+    nearest_simple,
+    output_map,
+    permutation,
+    plane_turn,
+    reachable,
+    snapped,
+)
 from ._reach import rotation_frequency
 from ._task import per_row_loss
-from .reps import Points, Scalars, Vectors
 
 __all__ = ["search_discrete"]
 
@@ -73,10 +86,6 @@ MAX_MIRROR_ROWS = 256
 #: plane turns continuously.
 N_FREE_ANGLES = 8
 
-#: A learned mirror normal within this many degrees of an axis or a
-#: diagonal is snapped to it.
-SNAP_DEGREES = 2.0
-
 #: Random starts of the mirror search, besides the axes.
 N_RANDOM_STARTS = 3
 
@@ -87,49 +96,36 @@ MIRROR_STEPS = 40
 #: the continuous group adds to them.
 MAX_TURNS_AND_MIRRORS = 64
 
-#: At most this many items are tested pairwise for exchange.
-MAX_ITEMS = 24
-
 
 class _Judge:
     """The reference model's held-out loss on moved rows, against the rows as they are."""
 
     def __init__(self, reference, X, y, task, weights):
         self.reference = reference
-        self.device = next(iter(reference.parameters()), torch.empty(0)).device
         self.X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
-        self.y = y
+        self.y = torch.as_tensor(y)
         self.task = task
         self.weights = weights
-        self.before = self.outputs(self.X)
-        self.losses = per_row_loss(task.criterion, self.before, torch.as_tensor(y))
-        self.loss = float(self.losses.double().mean())
-        # The allowance of symlearn._confirmation, from the same comparison.
-        self.allowance = _compared(self.before, self.before, y, task, 0, weights).allowed
+        self.losses = self.per_row(outputs_of(reference, self.X)).double().numpy()
+        self.loss = self.mean(self.losses)
+        self.allowance = allowed_increase(self.loss)
 
-    def outputs(self, rows):
-        was_training = self.reference.training
-        self.reference.eval()
-        try:
-            with torch.no_grad():
-                return self.reference(rows.to(self.device)).cpu()
-        finally:
-            self.reference.train(was_training)
+    def per_row(self, outputs):
+        return per_row_loss(self.task.criterion, outputs, self.y)
+
+    def mean(self, losses):
+        return float(np.average(losses, weights=self.weights))
 
     def moved_outputs(self, A_m, b_m, B):
         rows = self.X @ torch.as_tensor(A_m, dtype=torch.float32).T
-        moved = self.outputs(rows + torch.as_tensor(b_m, dtype=torch.float32))
+        moved = outputs_of(self.reference, rows + torch.as_tensor(b_m, dtype=torch.float32))
         if B is not None:
             moved = moved @ torch.as_tensor(np.linalg.inv(B), dtype=moved.dtype).T
         return moved
 
     def increase(self, maps):
         """The mean held-out loss's increase on the rows moved by one element ``maps``."""
-        return self.mean_loss(*maps) - self.loss
-
-    def mean_loss(self, A_m, b_m, B):
-        moved = self.moved_outputs(A_m, b_m, B)
-        return float(per_row_loss(self.task.criterion, moved, torch.as_tensor(self.y)).mean())
+        return self.mean(self.per_row(self.moved_outputs(*maps)).double().numpy()) - self.loss
 
     def confirm(self, *maps):
         """The paired comparison (``_Confirmation``) of moved rows against the rows, or None.
@@ -142,45 +138,11 @@ class _Judge:
         None when the mean loss alone rises beyond the allowance: the
         bootstrap (the costly part) could not bound it.
         """
-        targets = torch.as_tensor(self.y)
-        after = torch.stack(
-            [per_row_loss(self.task.criterion, self.moved_outputs(*m), targets) for m in maps]
-        ).mean(dim=0)
-        if float(after.double().mean()) - self.loss > self.allowance:
+        after = torch.stack([self.per_row(self.moved_outputs(*m)) for m in maps]).mean(dim=0)
+        after = after.double().numpy()
+        if self.mean(after) - self.loss > self.allowance:
             return None
-        return compared_losses(
-            self.losses.double().numpy(), after.double().numpy(), 0, self.weights
-        )
-
-
-def _full_row_map(rep, g):
-    """The matrix ``A`` with ``rep.act(g, x) = A x`` on a whole row (model coordinates)."""
-    identity = torch.eye(rep.size, dtype=torch.float64)
-    return rep.act(torch.as_tensor(g, dtype=torch.float64), identity).numpy().T
-
-
-def _output_map(task, g):
-    if task.output_rep is None:
-        return None
-    return _full_row_map(task.output_rep, g)
-
-
-def _embedded(rep, linear):
-    """A linear map of the vectors' axes as a group element of ``rep`` (points: about the origin)."""
-    g = np.eye(rep.dim)
-    k = len(linear)
-    g[:k, :k] = linear
-    return g
-
-
-def _plane_turn(p, q, angle):
-    k = len(p)
-    c, s = np.cos(angle), np.sin(angle)
-    return (
-        np.eye(k)
-        + (c - 1) * (np.outer(p, p) + np.outer(q, q))
-        + s * (np.outer(q, p) - np.outer(p, q))
-    )
+        return compared_losses(self.losses, after, 0, self.weights)
 
 
 class _Search:
@@ -195,7 +157,6 @@ class _Search:
         self.found = []
         self.group = None  # (the finds it was closed over, their finite group or None)
         self.linears = []  # the found turns' and mirrors' matrices on the vectors' axes
-        self.allowed = judge.allowance
 
     # -- what is kept ------------------------------------------------------------------
 
@@ -229,8 +190,8 @@ class _Search:
             self.linears.append(linear)
 
     def linear_map(self, linear):
-        g = _embedded(self.rep, linear)
-        return _full_row_map(self.rep, g), np.zeros(self.rep.size), _output_map(self.task, g)
+        g = embedded(self.rep, linear)
+        return full_row_map(self.rep, g), np.zeros(self.rep.size), output_map(self.task, g)
 
     @staticmethod
     def holds(confirmation):
@@ -269,12 +230,9 @@ class _Search:
         for p, q, where in self.planes(spectrum):
 
             def increase(angle, p=p, q=q):
-                return (
-                    self.judge.mean_loss(*self.linear_map(_plane_turn(p, q, angle)))
-                    - self.judge.loss
-                )
+                return self.judge.increase(self.linear_map(plane_turn(p, q, angle)))
 
-            if sum(increase(a) <= self.allowed for a in free) > N_FREE_ANGLES // 2:
+            if sum(increase(a) <= self.judge.allowance for a in free) > N_FREE_ANGLES // 2:
                 continue  # it turns continuously: the continuous part's to report
             keeps = {}
 
@@ -282,7 +240,7 @@ class _Search:
                 """Whether the turn by 2 pi k / n keeps the loss (each reduced fraction once)."""
                 key = (k // gcd(k, n), n // gcd(k, n))
                 if key not in keeps:
-                    keeps[key] = increase(2 * np.pi * key[0] / key[1]) <= self.allowed
+                    keeps[key] = increase(2 * np.pi * key[0] / key[1]) <= self.judge.allowance
                 return keeps[key]
 
             # The first turn of each order, then the multiples of those it keeps.
@@ -294,10 +252,10 @@ class _Search:
             if not orders:
                 continue
             n = max(orders)
-            maps = self.linear_map(_plane_turn(p, q, 2 * np.pi / n))
+            maps = self.linear_map(plane_turn(p, q, 2 * np.pi / n))
             if self.generated(*maps[:2]):
                 continue
-            turns = [self.linear_map(_plane_turn(p, q, 2 * np.pi * k / n)) for k in range(1, n)]
+            turns = [self.linear_map(plane_turn(p, q, 2 * np.pi * k / n)) for k in range(1, n)]
             confirmation = self.judge.confirm(*turns)
             if not self.holds(confirmation):
                 continue
@@ -310,7 +268,7 @@ class _Search:
                 n,
                 [maps],
                 [confirmation],
-                linear=_plane_turn(p, q, 2 * np.pi / n),
+                linear=plane_turn(p, q, 2 * np.pi / n),
                 angle=angle,
             )
 
@@ -361,7 +319,9 @@ class _Search:
         g[:, : self.axes, : self.axes] = eye - 2 * torch.einsum("si,sj->sij", unit, unit)
         elements = g.repeat_interleave(n, dim=0)
         moved_rows = self.rep.act(elements, rows.repeat(s, 1))
-        outputs = self.judge.reference(moved_rows.to(self.judge.device)).cpu()
+        reference = self.judge.reference
+        device = next(iter(reference.parameters()), torch.empty(0)).device
+        outputs = reference(moved_rows.to(device)).cpu()
         if self.task.output_rep is not None:
             # A mirror is its own inverse.
             outputs = self.task.output_rep.act(elements, outputs)
@@ -373,8 +333,8 @@ class _Search:
     def mirrors(self, X_train, y_train, random_state):
         seen = []
         for u in self.mirror_normals(X_train, y_train, random_state):
-            u = _snapped(u)
-            simple = _nearest_simple(u)
+            u = snapped(u)
+            simple = nearest_simple(u)
             # Beside a continuous group a mirror's conjugates are mirrors too (any normal
             # in a turning plane): the simplest normal it reaches is reported.
             # The learned normal is only as exact as the model (a few degrees):
@@ -382,16 +342,16 @@ class _Search:
             if (
                 self.continuous
                 and not np.allclose(simple, u)
-                and _reachable(_mirror(simple) @ _mirror(u), self.continuous, tolerance=0.1)
+                and reachable(mirror(simple) @ mirror(u), self.continuous, tolerance=0.1)
             ):
                 u = simple
             if any(abs(u @ v) > np.cos(np.radians(3 * SNAP_DEGREES)) for v in seen):
                 continue
             seen.append(u)
-            mirror = _mirror(u)
-            if self.continuously_generated(mirror):
+            reflection = mirror(u)
+            if self.continuously_generated(reflection):
                 continue
-            maps = self.linear_map(mirror)
+            maps = self.linear_map(reflection)
             if self.generated(*maps[:2]):
                 continue
             confirmation = self.judge.confirm(maps)
@@ -403,7 +363,7 @@ class _Search:
                     2,
                     [maps],
                     [confirmation],
-                    linear=mirror,
+                    linear=reflection,
                 )
 
     def continuously_generated(self, linear):
@@ -422,7 +382,7 @@ class _Search:
             # Every element the finds generate (the half turn of a C4 as well as its quarter).
             group = closure([(m,) for m in self.linears], MAX_TURNS_AND_MIRRORS)
             found = [h for (h,) in group] if group is not None else found + self.linears
-        return any(_reachable(linear @ np.linalg.inv(h), self.continuous) for h in found)
+        return any(reachable(linear @ np.linalg.inv(h), self.continuous) for h in found)
 
     def point_reflection(self):
         if self.axes < 2:
@@ -457,15 +417,15 @@ class _Search:
         if self.task.output_rep is not None:
             return  # permuting an equivariant target's items is not searched
         size = self.rep.size
-        for index, item_slices in _item_classes(self.rep, self.features_as_items):
+        for index, item_slices in item_classes(self.rep, self.features_as_items):
             n = len(item_slices)
 
             def swap(i, j, item_slices=item_slices):
-                return self.permutation_map(_permutation(size, item_slices, {i: j, j: i}))
+                return self.permutation_map(permutation(size, item_slices, {i: j, j: i}))
 
             linked = np.zeros((n, n), dtype=bool)
             for i, j in combinations(range(n), 2):
-                linked[i, j] = self.judge.increase(swap(i, j)) <= self.allowed
+                linked[i, j] = self.judge.increase(swap(i, j)) <= self.judge.allowance
             _, labels = connected_components(linked, directed=False)
             for label in np.unique(labels):
                 members = [int(m) for m in np.flatnonzero(labels == label)]
@@ -479,12 +439,12 @@ class _Search:
         size = self.rep.size
         generators = [
             self.permutation_map(
-                _permutation(size, item_slices, {members[0]: members[1], members[1]: members[0]})
+                permutation(size, item_slices, {members[0]: members[1], members[1]: members[0]})
             )
         ]
         if len(members) >= 3:
             cycle = dict(zip(members, members[1:] + members[:1]))
-            generators.append(self.permutation_map(_permutation(size, item_slices, cycle)))
+            generators.append(self.permutation_map(permutation(size, item_slices, cycle)))
         k = len(members)
         listed = ", ".join(map(str, members))
         what = f"features {listed}" if self.features_as_items else f"items {listed} of part {part}"
@@ -502,94 +462,6 @@ class _Search:
         """A permutation of the user's features as a model-coordinate map (invariant target)."""
         A_m, b_m = to_model_map(P, np.zeros(len(P)), self.space.scaler)
         return A_m, b_m, None
-
-
-def _permutation(size, item_slices, mapping):
-    """The matrix that moves item ``i`` to where item ``mapping[i]`` was."""
-    P = np.eye(size)
-    for source, target in mapping.items():
-        rows, cols = item_slices[target], item_slices[source]
-        P[rows] = 0.0
-        P[rows, cols] = 1.0
-    return P
-
-
-def _item_classes(rep, features_as_items):
-    """For each part whose items may be exchanged: (part index, list of feature index arrays)."""
-    if features_as_items:
-        return [(0, [np.array([i]) for i in range(rep.size)][:MAX_ITEMS])]
-    classes = []
-    for index, (where, part) in enumerate(rep.feature_slices()):
-        if isinstance(part, (Vectors, Points)) and part.n >= 2:
-            width = part.size // part.n
-            items = [
-                np.arange(where.start + k * width, where.start + (k + 1) * width)
-                for k in range(part.n)
-            ]
-        elif isinstance(part, Scalars) and part.n >= 2:
-            items = [np.array([where.start + k]) for k in range(part.n)]
-        else:
-            continue
-        if len(items) <= MAX_ITEMS:
-            classes.append((index, items))
-    return classes
-
-
-def _nearest_simple(u):
-    """The axis or diagonal ``(e_i +- e_j) / sqrt 2`` nearest to the unit vector ``u``."""
-    k = len(u)
-    eye = np.eye(k)
-    candidates = list(eye) + [
-        (eye[i] + sign * eye[j]) / np.sqrt(2)
-        for i, j in combinations(range(k), 2)
-        for sign in (1, -1)
-    ]
-    best = max(candidates, key=lambda v: abs(v @ u))
-    return best * np.sign(best @ u)
-
-
-def _snapped(u):
-    """``u`` snapped to the nearest axis or diagonal within SNAP_DEGREES."""
-    best = _nearest_simple(u)
-    return best if best @ u >= np.cos(np.radians(SNAP_DEGREES)) else u
-
-
-def _mirror(u):
-    return np.eye(len(u)) - 2 * np.outer(u, u)
-
-
-def _mirror_normal(A_m, rep, axes):
-    """The normal of a mirror from its whole-row map (the eigenvector of -1 on the axes)."""
-    # The first vector's (or point's) axes: the mirror's linear part acts there.
-    where = next(w for w, p in rep.feature_slices() if isinstance(p, (Vectors, Points)))
-    block = A_m[where.start : where.start + axes, where.start : where.start + axes]
-    values, vectors = np.linalg.eigh(0.5 * (block + block.T))
-    return vectors[:, int(np.argmin(values))]
-
-
-def _reachable(M, generators, starts=8, steps=150, tolerance=1e-2):
-    """Whether ``M = exp(sum_i c_i L_i)`` for some coefficients ``c`` (searched numerically).
-
-    All starts descend together, as one batch: the origin and random
-    coefficients of the size of a half turn.
-    """
-    L = torch.as_tensor(np.stack(generators), dtype=torch.float64)
-    L = L / torch.linalg.matrix_norm(L).clamp_min(1e-12)[:, None, None]
-    target = torch.as_tensor(M, dtype=torch.float64)
-    generator = torch.Generator().manual_seed(0)
-    c = torch.randn(starts, len(L), generator=generator, dtype=torch.float64) * np.pi
-    c[0] = 0.0
-    c.requires_grad_(True)
-    optimizer = torch.optim.Adam([c], lr=0.1)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        residual = torch.linalg.matrix_exp(torch.einsum("sk,kij->sij", c, L)) - target
-        losses = residual.pow(2).sum(dim=(1, 2))
-        if float(losses.min().detach()) < (tolerance**2) * len(M):
-            return True
-        losses.sum().backward()
-        optimizer.step()
-    return False
 
 
 def search_discrete(

@@ -17,7 +17,7 @@ from torch import nn
 
 from .reps import Rep
 
-__all__ = ["MAX_GROUP_NAME", "SKORCH_PREFIXES", "validate_parameters"]
+__all__ = ["MAX_GROUP_NAME", "SKORCH_PREFIXES", "check_discrete", "validate_parameters"]
 
 #: Keyword prefixes routed to the backbone (``module__``) or to skorch.
 SKORCH_PREFIXES = (
@@ -65,6 +65,13 @@ def _count(value, name, low, high):
     check_scalar(value, name, Integral, min_val=low, max_val=high)
 
 
+def check_discrete(value):
+    """``discrete`` must be one of its three values (also checked when predicting)."""
+    if value is None or (isinstance(value, str) and value in ("search", "average")):
+        return
+    raise ValueError(f'discrete must be "search", "average" or None; got {_short(value)}.')
+
+
 def validate_parameters(params):
     """Check the type and range of every parameter; raise before any training.
 
@@ -107,10 +114,7 @@ def validate_parameters(params):
             f'symmetrize must be None, "probabilistic" or "invariant_features"; got '
             f"{_short(params['symmetrize'])}."
         )
-    if params["discrete"] not in (None, "search", "average"):
-        raise ValueError(
-            f'discrete must be "search", "average" or None; got {_short(params["discrete"])}.'
-        )
+    check_discrete(params["discrete"])
     group = params["group"]
     if not isinstance(group, str):
         raise TypeError(

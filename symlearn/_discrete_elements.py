@@ -1,0 +1,145 @@
+"""Group elements the discrete search tries: turns, mirrors and exchanges as matrices.
+
+Turns and mirrors act on the vectors' axes through the representation
+(:func:`full_row_map` turns such an element into the matrix acting on a
+whole row); exchanges permute items of the user's features. Normals of
+learned mirrors are snapped to axes and diagonals, and
+:func:`reachable` tells whether a matrix lies in the connected group of
+given generators.
+"""
+
+from itertools import combinations
+
+import numpy as np
+import torch
+
+from .reps import Points, Scalars, Vectors
+
+__all__ = [
+    "embedded",
+    "full_row_map",
+    "item_classes",
+    "mirror",
+    "nearest_simple",
+    "output_map",
+    "permutation",
+    "plane_turn",
+    "reachable",
+    "snapped",
+]
+
+#: A learned mirror normal within this many degrees of an axis or a
+#: diagonal is snapped to it.
+SNAP_DEGREES = 2.0
+
+#: At most this many items are tested pairwise for exchange.
+MAX_ITEMS = 24
+
+
+def full_row_map(rep, g):
+    """The matrix ``A`` with ``rep.act(g, x) = A x`` on a whole row (model coordinates)."""
+    identity = torch.eye(rep.size, dtype=torch.float64)
+    return rep.act(torch.as_tensor(g, dtype=torch.float64), identity).numpy().T
+
+
+def output_map(task, g):
+    if task.output_rep is None:
+        return None
+    return full_row_map(task.output_rep, g)
+
+
+def embedded(rep, linear):
+    """A linear map of the vectors' axes as a group element of ``rep`` (points: about the origin)."""
+    g = np.eye(rep.dim)
+    k = len(linear)
+    g[:k, :k] = linear
+    return g
+
+
+def plane_turn(p, q, angle):
+    k = len(p)
+    c, s = np.cos(angle), np.sin(angle)
+    return (
+        np.eye(k)
+        + (c - 1) * (np.outer(p, p) + np.outer(q, q))
+        + s * (np.outer(q, p) - np.outer(p, q))
+    )
+
+
+def permutation(size, item_slices, mapping):
+    """The matrix that moves item ``i`` to where item ``mapping[i]`` was."""
+    P = np.eye(size)
+    for source, target in mapping.items():
+        rows, cols = item_slices[target], item_slices[source]
+        P[rows] = 0.0
+        P[rows, cols] = 1.0
+    return P
+
+
+def item_classes(rep, features_as_items):
+    """For each part whose items may be exchanged: (part index, list of feature index arrays)."""
+    if features_as_items:
+        return [(0, [np.array([i]) for i in range(rep.size)][:MAX_ITEMS])]
+    classes = []
+    for index, (where, part) in enumerate(rep.feature_slices()):
+        if isinstance(part, (Vectors, Points)) and part.n >= 2:
+            width = part.size // part.n
+            items = [
+                np.arange(where.start + k * width, where.start + (k + 1) * width)
+                for k in range(part.n)
+            ]
+        elif isinstance(part, Scalars) and part.n >= 2:
+            items = [np.array([where.start + k]) for k in range(part.n)]
+        else:
+            continue
+        if len(items) <= MAX_ITEMS:
+            classes.append((index, items))
+    return classes
+
+
+def nearest_simple(u):
+    """The axis or diagonal ``(e_i +- e_j) / sqrt 2`` nearest to the unit vector ``u``."""
+    k = len(u)
+    eye = np.eye(k)
+    candidates = list(eye) + [
+        (eye[i] + sign * eye[j]) / np.sqrt(2)
+        for i, j in combinations(range(k), 2)
+        for sign in (1, -1)
+    ]
+    best = max(candidates, key=lambda v: abs(v @ u))
+    return best * np.sign(best @ u)
+
+
+def snapped(u):
+    """``u`` snapped to the nearest axis or diagonal within SNAP_DEGREES."""
+    best = nearest_simple(u)
+    return best if best @ u >= np.cos(np.radians(SNAP_DEGREES)) else u
+
+
+def mirror(u):
+    return np.eye(len(u)) - 2 * np.outer(u, u)
+
+
+def reachable(M, generators, starts=8, steps=150, tolerance=1e-2):
+    """Whether ``M = exp(sum_i c_i L_i)`` for some coefficients ``c`` (searched numerically).
+
+    All starts descend together, as one batch: the origin and random
+    coefficients of the size of a half turn.
+    """
+    L = torch.as_tensor(np.stack(generators), dtype=torch.float64)
+    L = L / torch.linalg.matrix_norm(L).clamp_min(1e-12)[:, None, None]
+    target = torch.as_tensor(M, dtype=torch.float64)
+    generator = torch.Generator().manual_seed(0)
+    c = torch.randn(starts, len(L), generator=generator, dtype=torch.float64) * np.pi
+    c[0] = 0.0
+    c.requires_grad_(True)
+    optimizer = torch.optim.Adam([c], lr=0.1)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        residual = torch.linalg.matrix_exp(torch.einsum("sk,kij->sij", c, L)) - target
+        losses = residual.pow(2).sum(dim=(1, 2))
+        if float(losses.min().detach()) < (tolerance**2) * len(M):
+            return True
+        losses.sum().backward()
+        optimizer.step()
+    return False
