@@ -2,6 +2,7 @@
 
 import copy
 
+import torch
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 from skorch.utils import noop
@@ -11,7 +12,7 @@ from ._data import TensorBatchDataset
 from ._net import SymmetryNet
 from ._params import SKORCH_PREFIXES
 from ._reach import MAX_REACH
-from .callbacks import CandidateWeighting, CollapseCheck
+from .callbacks import CandidateWeighting, CollapseCheck, ThreadTuning
 from .nn import MLP, CandidateSymmetries, ConvNet, LieAugmentation
 from .reps import Image
 from .symmetrize import Symmetrized
@@ -29,6 +30,21 @@ MIN_BATCH, MAX_BATCH = 32, 256
 def auto_batch_size(n_train):
     """``batch_size="auto"``: ``n_train / 16`` rows, between 32 and 256."""
     return int(min(MAX_BATCH, max(MIN_BATCH, n_train // STEPS_PER_EPOCH)))
+
+
+def _fusable(optimizer, device, options):
+    """Whether torch's fused Adam can stand in for the default one.
+
+    Only for ``torch.optim.Adam``/``AdamW`` themselves on the CPU or CUDA,
+    when the user chose no implementation (``optimizer__fused`` or
+    ``optimizer__foreach``) and no option the fused kernel refuses.
+    """
+    return (
+        optimizer in (torch.optim.Adam, torch.optim.AdamW)
+        and torch.device(device).type in ("cpu", "cuda")
+        and not {"optimizer__fused", "optimizer__foreach", "optimizer__differentiable"}
+        & set(options)
+    )
 
 
 class EstimatorBuilders:
@@ -132,6 +148,14 @@ class EstimatorBuilders:
         """
         return EarlyStopping(monitor=monitor, patience=self.patience, load_best=True, sink=noop)
 
+    def get_thread_tuning(self):
+        """Return the callback that picks the number of CPU threads from measured epoch times.
+
+        See :class:`~symlearn.callbacks.ThreadTuning`;
+        ``callbacks__thread_tuning=None`` keeps torch's setting throughout.
+        """
+        return ThreadTuning()
+
     def get_net(
         self,
         module,
@@ -150,6 +174,10 @@ class EstimatorBuilders:
         """
         skorch_options = self._prefixed_params(SKORCH_PREFIXES[1:])
         skorch_options.setdefault("iterator_train__shuffle", True)
+        if _fusable(self.optimizer, device, skorch_options):
+            # One kernel per step instead of a loop over the parameters:
+            # a 3x256 MLP's step on the CPU, 1.51 -> 1.15 ms (batch 50).
+            skorch_options["optimizer__fused"] = True
         train_split = self.train_split
         if train_split is None and validation is not None:
             train_split = predefined_split(TensorBatchDataset(*validation))
@@ -171,6 +199,7 @@ class EstimatorBuilders:
             callbacks=[
                 *(self.callbacks or []),
                 ("early_stopping", self.get_early_stopping(monitor)),
+                ("thread_tuning", self.get_thread_tuning()),
                 *callbacks,
             ],
             train_split=train_split,

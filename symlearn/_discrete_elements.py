@@ -8,6 +8,7 @@ learned mirrors are snapped to axes and diagonals, and
 given generators.
 """
 
+import math
 from itertools import combinations
 
 import numpy as np
@@ -120,26 +121,52 @@ def mirror(u):
     return np.eye(len(u)) - 2 * np.outer(u, u)
 
 
+#: Every this many steps the search gives up on a distance that stopped falling.
+PLATEAU_STEPS = 20
+
+
 def reachable(M, generators, starts=8, steps=150, tolerance=1e-2):
     """Whether ``M = exp(sum_i c_i L_i)`` for some coefficients ``c`` (searched numerically).
 
-    All starts descend together, as one batch: the origin and random
-    coefficients of the size of a half turn.
+    ``M`` is one matrix (d, d) or several (m, d, d): then whether any of
+    them is reached. All starts of all matrices descend together, as one
+    batch: the origin and random coefficients of the size of a half turn
+    (one search for the 64 elements a found group may hold, instead of one
+    each: 90 s of a 10-feature fit went to those). ``det exp(X) =
+    exp(tr X) > 0``, so a matrix that reverses orientation (a mirror) is
+    refused at once.
     """
+    M = np.asarray(M, dtype=float)
+    targets = M.reshape(-1, *M.shape[-2:])
+    targets = targets[np.linalg.det(targets) > 0]
+    if not len(targets):
+        return False
+    m, d = len(targets), targets.shape[-1]
     L = torch.as_tensor(np.stack(generators), dtype=torch.float64)
     L = L / torch.linalg.matrix_norm(L).clamp_min(1e-12)[:, None, None]
-    target = torch.as_tensor(M, dtype=torch.float64)
+    target = torch.as_tensor(targets).repeat_interleave(starts, dim=0)
     generator = torch.Generator().manual_seed(0)
-    c = torch.randn(starts, len(L), generator=generator, dtype=torch.float64) * np.pi
-    c[0] = 0.0
+    c = torch.randn(m * starts, len(L), generator=generator, dtype=torch.float64) * np.pi
+    c[::starts] = 0.0
     c.requires_grad_(True)
     optimizer = torch.optim.Adam([c], lr=0.1)
-    for _ in range(steps):
+    threshold = (tolerance**2) * d
+    earlier = torch.full((m,), math.inf, dtype=torch.float64)
+    for step in range(steps):
         optimizer.zero_grad()
         residual = torch.linalg.matrix_exp(torch.einsum("sk,kij->sij", c, L)) - target
         losses = residual.pow(2).sum(dim=(1, 2))
-        if float(losses.min().detach()) < (tolerance**2) * len(M):
+        best = losses.detach().view(m, starts).min(dim=1).values
+        if bool((best < threshold).any()):
             return True
+        if step % PLATEAU_STEPS == 0 and step:
+            # Reached elements arrive within about 20 steps; the rest level off
+            # by then far above the threshold (16 axes, 30 generators: at 5-7
+            # against 0.0016), where the last 110 steps cost 3/4 of the time.
+            falling = (best <= 10 * threshold) | (best <= 0.95 * earlier)
+            if not bool(falling.any()):
+                return False
+            earlier = best
         losses.sum().backward()
         optimizer.step()
     return False

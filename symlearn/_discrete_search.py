@@ -42,7 +42,6 @@ import numpy as np
 import torch
 from scipy.sparse.csgraph import connected_components
 
-from ._confirmation import allowed_increase, compared_losses, outputs_of
 from ._discrete import (
     DiscreteSymmetry,
     closure,
@@ -65,6 +64,7 @@ from ._discrete_elements import (
     reachable,
     snapped,
 )
+from ._discrete_judge import Judge
 from ._reach import rotation_frequency
 from ._task import per_row_loss
 
@@ -95,54 +95,6 @@ MIRROR_STEPS = 40
 #: Elements the found turns and mirrors generate, at most, when checking what
 #: the continuous group adds to them.
 MAX_TURNS_AND_MIRRORS = 64
-
-
-class _Judge:
-    """The reference model's held-out loss on moved rows, against the rows as they are."""
-
-    def __init__(self, reference, X, y, task, weights):
-        self.reference = reference
-        self.X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
-        self.y = torch.as_tensor(y)
-        self.task = task
-        self.weights = weights
-        self.losses = self.per_row(outputs_of(reference, self.X)).double().numpy()
-        self.loss = self.mean(self.losses)
-        self.allowance = allowed_increase(self.loss)
-
-    def per_row(self, outputs):
-        return per_row_loss(self.task.criterion, outputs, self.y)
-
-    def mean(self, losses):
-        return float(np.average(losses, weights=self.weights))
-
-    def moved_outputs(self, A_m, b_m, B):
-        rows = self.X @ torch.as_tensor(A_m, dtype=torch.float32).T
-        moved = outputs_of(self.reference, rows + torch.as_tensor(b_m, dtype=torch.float32))
-        if B is not None:
-            moved = moved @ torch.as_tensor(np.linalg.inv(B), dtype=moved.dtype).T
-        return moved
-
-    def increase(self, maps):
-        """The mean held-out loss's increase on the rows moved by one element ``maps``."""
-        return self.mean(self.per_row(self.moved_outputs(*maps)).double().numpy()) - self.loss
-
-    def confirm(self, *maps):
-        """The paired comparison (``_Confirmation``) of moved rows against the rows, or None.
-
-        With several elements (the turns of a whole ``C_n``), each row's
-        loss is averaged over them: the group is the hypothesis, and its
-        mean is less noisy than any one element's (a 4-fold turn beside a
-        hard-to-learn term: the turn by 90 degrees alone, held-out loss
-        0.0280 -> 0.0271, bounded at +0.0090 against 0.0070 allowed).
-        None when the mean loss alone rises beyond the allowance: the
-        bootstrap (the costly part) could not bound it.
-        """
-        after = torch.stack([self.per_row(self.moved_outputs(*m)) for m in maps]).mean(dim=0)
-        after = after.double().numpy()
-        if self.mean(after) - self.loss > self.allowance:
-            return None
-        return compared_losses(self.losses, after, 0, self.weights)
 
 
 class _Search:
@@ -191,7 +143,8 @@ class _Search:
 
     def linear_map(self, linear):
         g = embedded(self.rep, linear)
-        return full_row_map(self.rep, g), np.zeros(self.rep.size), output_map(self.task, g)
+        # Points in, vectors or tensors out: the outputs feel the linear part.
+        return full_row_map(self.rep, g), np.zeros(self.rep.size), output_map(self.task, linear)
 
     @staticmethod
     def holds(confirmation):
@@ -229,26 +182,30 @@ class _Search:
         free = [2 * np.pi * ((k * golden) % 1) for k in range(1, N_FREE_ANGLES + 1)]
         for p, q, where in self.planes(spectrum):
 
-            def increase(angle, p=p, q=q):
-                return self.judge.increase(self.linear_map(plane_turn(p, q, angle)))
+            def increases(angles, p=p, q=q):
+                return self.judge.increases(
+                    [self.linear_map(plane_turn(p, q, angle)) for angle in angles]
+                )
 
-            if sum(increase(a) <= self.judge.allowance for a in free) > N_FREE_ANGLES // 2:
+            kept_free = np.array(increases(free)) <= self.judge.allowance
+            if kept_free.sum() > N_FREE_ANGLES // 2:
                 continue  # it turns continuously: the continuous part's to report
-            keeps = {}
 
-            def kept(k, n, increase=increase, keeps=keeps):
-                """Whether the turn by 2 pi k / n keeps the loss (each reduced fraction once)."""
-                key = (k // gcd(k, n), n // gcd(k, n))
-                if key not in keeps:
-                    keeps[key] = increase(2 * np.pi * key[0] / key[1]) <= self.judge.allowance
-                return keeps[key]
+            def reduced(k, n):
+                return (k // gcd(k, n), n // gcd(k, n))
+
+            def judged(fractions, increases=increases):
+                """Whether the turn by each reduced fraction ``2 pi k / n`` keeps the loss."""
+                fractions = sorted(set(fractions))
+                rises = increases([2 * np.pi * k / n for k, n in fractions])
+                return {f: rise <= self.judge.allowance for f, rise in zip(fractions, rises)}
 
             # The first turn of each order, then the multiples of those it keeps.
-            orders = [
-                n
-                for n in range(2, MAX_ORDER + 1)
-                if kept(1, n) and all(kept(k, n) for k in range(2, n))
-            ]
+            keeps = judged([(1, n) for n in range(2, MAX_ORDER + 1)])
+            first = [n for n in range(2, MAX_ORDER + 1) if keeps[(1, n)]]
+            multiples = {reduced(k, n) for n in first for k in range(2, n)} - set(keeps)
+            keeps |= judged(multiples)
+            orders = [n for n in first if all(keeps[reduced(k, n)] for k in range(2, n))]
             if not orders:
                 continue
             n = max(orders)
@@ -260,7 +217,7 @@ class _Search:
             if not self.holds(confirmation):
                 continue
             near = np.radians(np.linspace(360 / n - 3, 360 / n + 3, 121))
-            angle = float(np.degrees(near[int(np.argmin([increase(a) for a in near]))]))
+            angle = float(np.degrees(near[int(np.argmin(increases(near)))]))
             self.keep(
                 "rotation",
                 f"C{n}: turn by {360 / n:.2f} degrees in the plane of {self.axis_names(where)} "
@@ -324,7 +281,8 @@ class _Search:
         outputs = reference(moved_rows.to(device)).cpu()
         if self.task.output_rep is not None:
             # A mirror is its own inverse.
-            outputs = self.task.output_rep.act(elements, outputs)
+            linear = elements[:, : self.axes, : self.axes]  # points move, outputs turn
+            outputs = self.task.output_rep.act(linear, outputs)
         losses = per_row_loss(
             self.task.criterion, outputs, targets.repeat(s, *[1] * (targets.ndim - 1))
         )
@@ -382,7 +340,7 @@ class _Search:
             # Every element the finds generate (the half turn of a C4 as well as its quarter).
             group = closure([(m,) for m in self.linears], MAX_TURNS_AND_MIRRORS)
             found = [h for (h,) in group] if group is not None else found + self.linears
-        return any(reachable(linear @ np.linalg.inv(h), self.continuous) for h in found)
+        return reachable(np.stack([linear @ np.linalg.inv(h) for h in found]), self.continuous)
 
     def point_reflection(self):
         if self.axes < 2:
@@ -424,8 +382,9 @@ class _Search:
                 return self.permutation_map(permutation(size, item_slices, {i: j, j: i}))
 
             linked = np.zeros((n, n), dtype=bool)
-            for i, j in combinations(range(n), 2):
-                linked[i, j] = self.judge.increase(swap(i, j)) <= self.judge.allowance
+            pairs = list(combinations(range(n), 2))
+            for (i, j), rise in zip(pairs, self.judge.increases(swap(i, j) for i, j in pairs)):
+                linked[i, j] = rise <= self.judge.allowance
             _, labels = connected_components(linked, directed=False)
             for label in np.unique(labels):
                 members = [int(m) for m in np.flatnonzero(labels == label)]
@@ -506,7 +465,7 @@ def search_discrete(
     tuple of DiscreteSymmetry
     """
     held = slice(0, MAX_ROWS)
-    judge = _Judge(
+    judge = Judge(
         reference,
         X_held[held],
         y_held[held],

@@ -36,6 +36,9 @@ from ._task import ClassificationTask
 
 __all__ = ["Evidence", "measure_evidence", "rate_directions", "reference_score"]
 
+#: The first-order quantities of a block of rows hold at most this many numbers (32 MB).
+CHUNK_ENTRIES = 1 << 22
+
 #: Bootstrap resamples of the rows for the error intervals.
 N_BOOTSTRAP = 200
 
@@ -97,16 +100,43 @@ def reference_score(outputs, targets, classify, weights=None):
 
 @dataclass(frozen=True, eq=False)
 class _FirstOrder:
-    """Per-row first-order quantities of a model along some directions."""
+    """A model's first-order quantities along some directions, built a block of rows at a time.
 
-    residual: torch.Tensor  # (n, o, k): J dL x - drho_out(L) f
-    moved_outputs: torch.Tensor  # (n, o, k): drho_out(L) f
-    tangents: torch.Tensor  # (n, k, D): dL x
+    The tangents ``dL x`` of ``k`` directions on ``n`` rows of ``D``
+    features take ``n k D`` numbers (gl(50) on 200 held-out rows: 25
+    million, and as many again for each product of them), so they are
+    never held for all rows at once: :meth:`blocks` yields them for at
+    most ``CHUNK_ENTRIES / (k D)`` rows, and the forms and per-row values
+    are accumulated over the blocks. Only the Jacobian (``n o D``) is kept.
+    """
+
+    jacobian: torch.Tensor  # (n, o, D): d outputs / d inputs
+    rows: torch.Tensor  # (n, D)
+    measured: torch.Tensor  # (n, o): the outputs the output action moves
+    directions: torch.Tensor  # (k, d, d)
+    input_rep: object
+    output_rep: object
     weights: torch.Tensor  # (D,): 1 / variance of each varying feature, 0 for constant ones
     varying: np.ndarray  # (D,) bool
     sensitivity: float  # s^2
     outputs: np.ndarray  # (n, o): the measured outputs (probabilities for classifiers)
     raw: np.ndarray  # (n, o): the model's outputs
+
+    def blocks(self):
+        """``(tangents (b, k, D), residual (b, o, k), moved_outputs (b, o, k))`` per block of rows."""
+        n, k, D = len(self.rows), len(self.directions), self.rows.shape[1]
+        size = max(1, CHUNK_ENTRIES // max(k * D, 1))
+        for start in range(0, n, size):
+            where = slice(start, start + size)
+            tangents = self.input_rep.tangent(self.directions, self.rows[where])
+            residual = torch.einsum("nod,nkd->nok", self.jacobian[where], tangents)
+            moved_outputs = torch.zeros_like(residual)
+            if self.output_rep is not None:
+                linear = _linear_parts(self.directions, self.output_rep)
+                moved_outputs = self.output_rep.tangent(linear, self.measured[where])
+                moved_outputs = moved_outputs.transpose(1, 2)
+                residual = residual - moved_outputs
+            yield tangents, residual, moved_outputs
 
     def eps2(self, targets, classify):
         """The model's held-out error per output (Brier per class for classifiers)."""
@@ -119,26 +149,52 @@ class _FirstOrder:
     def per_row(self, coefficients):
         """Per-row residual and baseline of the directions ``coefficients`` (k, j), each (n, j)."""
         coefficients = torch.as_tensor(coefficients, dtype=torch.float64)
-        residual = torch.einsum("nok,kj->noj", self.residual, coefficients).pow(2).sum(1)
-        moved = torch.einsum("nkd,kj->njd", self.tangents, coefficients)
-        baseline = self.sensitivity * torch.einsum("njd,d->nj", moved**2, self.weights)
-        baseline = baseline + torch.einsum("nok,kj->noj", self.moved_outputs, coefficients).pow(
-            2
-        ).sum(1)
-        return residual.numpy(), baseline.numpy()
+        residuals, baselines = [], []
+        for tangents, residual, moved_outputs in self.blocks():
+            residuals.append(torch.einsum("nok,kj->noj", residual, coefficients).pow(2).sum(1))
+            moved = torch.einsum("nkd,kj->njd", tangents, coefficients)
+            baseline = self.sensitivity * torch.einsum("njd,d->nj", moved**2, self.weights)
+            outputs = torch.einsum("nok,kj->noj", moved_outputs, coefficients)
+            baselines.append(baseline + outputs.pow(2).sum(1))
+        return torch.cat(residuals).numpy(), torch.cat(baselines).numpy()
 
     def forms(self, output_rep, directions):
         """``(G, N, M, R)``: residual, baseline, tangent metric and output-action Gram, (k, k)."""
-        n = len(self.residual)
-        G = torch.einsum("noa,nob->ab", self.residual, self.residual).numpy() / n
-        M = torch.einsum("nad,d,nbd->ab", self.tangents, self.weights, self.tangents).numpy() / n
-        P = torch.einsum("noa,nob->ab", self.moved_outputs, self.moved_outputs).numpy() / n
+        n, k = len(self.rows), len(self.directions)
+        G, M, P = (torch.zeros(k, k, dtype=torch.float64) for _ in range(3))
+        for tangents, residual, moved_outputs in self.blocks():
+            G += torch.einsum("noa,nob->ab", residual, residual)
+            M += torch.einsum("nad,d,nbd->ab", tangents, self.weights, tangents)
+            P += torch.einsum("noa,nob->ab", moved_outputs, moved_outputs)
+        G, M, P = G.numpy() / n, M.numpy() / n, P.numpy() / n
         R = np.zeros_like(M)
         if output_rep is not None:
-            directions = torch.as_tensor(np.asarray(directions), dtype=torch.float64)
-            blocks = torch.stack([output_rep.algebra_matrix(L) for L in directions])
+            directions = _linear_parts(torch.as_tensor(np.asarray(directions)), output_rep)
+            blocks = torch.stack([output_rep.algebra_matrix(L) for L in directions.double()])
             R = torch.einsum("aij,bij->ab", blocks, blocks).numpy()
         return G, self.sensitivity * M + P, M, R
+
+    def stuck_forms(self):
+        """``(S, T)``: the tangents' squares on constant features and on all, (k, k)."""
+        k = len(self.directions)
+        stuck = torch.as_tensor(~self.varying, dtype=torch.float64)
+        S, T = torch.zeros(k, k, dtype=torch.float64), torch.zeros(k, k, dtype=torch.float64)
+        for tangents, _, _ in self.blocks():
+            S += torch.einsum("nad,d,nbd->ab", tangents, stuck, tangents)
+            T += torch.einsum("nad,nbd->ab", tangents, tangents)
+        return S.numpy(), T.numpy()
+
+
+def _linear_parts(directions, output_rep):
+    """The directions as they act on the outputs: the linear part ``A`` of affine ones.
+
+    Points in, vectors or tensors out: a homogeneous ``[[A, b], [0, 0]]``
+    moves the points; the outputs feel ``A`` alone (as in
+    :class:`~symlearn.groups.GroupAction`).
+    """
+    if directions.shape[-1] == output_rep.dim + 1:
+        return directions[..., :-1, :-1]
+    return directions
 
 
 def _first_order(backbone, X, space, task, directions):
@@ -163,13 +219,6 @@ def _first_order(backbone, X, space, task, directions):
     finally:
         backbone.train(was_training)
     outputs = measured.detach().double()
-    directions = torch.as_tensor(np.asarray(directions), dtype=torch.float64)
-    tangents = space.input_rep.tangent(directions, rows.double())
-    residual = torch.einsum("nod,nkd->nok", jacobian, tangents)
-    moved_outputs = torch.zeros_like(residual)
-    if task.output_rep is not None:
-        moved_outputs = task.output_rep.tangent(directions, outputs).transpose(1, 2)
-        residual = residual - moved_outputs
     variances = np.asarray(space.variances, dtype=float)
     varying = variances > CONSTANT_FEATURE * max(variances.mean(), 1e-300)
     inverse = np.where(varying, 1.0 / np.where(varying, variances, 1.0), 0.0)
@@ -179,9 +228,12 @@ def _first_order(backbone, X, space, task, directions):
         len(rows) * max(int(varying.sum()), 1)
     )
     return _FirstOrder(
-        residual,
-        moved_outputs,
-        tangents,
+        jacobian,
+        rows.double(),
+        outputs,
+        torch.as_tensor(np.asarray(directions), dtype=torch.float64),
+        space.input_rep,
+        task.output_rep,
         torch.as_tensor(inverse),
         varying,
         sensitivity,
@@ -194,7 +246,11 @@ def _intervals(residual, baseline, random_state):
     """Bootstrap 5% and 95% quantiles of ``sqrt(mean residual / mean baseline)``, (j, 2)."""
     n = len(residual)
     draws = np.random.default_rng(random_state).integers(0, n, size=(N_BOOTSTRAP, n))
-    ratios = residual[draws].mean(axis=1) / np.maximum(baseline[draws].mean(axis=1), 1e-300)
+    # Each resample as counts of the rows: its means are one matrix product,
+    # with memory (draws x rows), not (draws x rows x directions).
+    counts = np.zeros((N_BOOTSTRAP, n))
+    np.add.at(counts, (np.arange(N_BOOTSTRAP)[:, None], draws), 1.0)
+    ratios = (counts @ residual) / np.maximum(counts @ baseline, 1e-300)
     return np.sqrt(np.quantile(ratios, [0.05, 0.95], axis=0).T)
 
 
@@ -208,21 +264,16 @@ def _pencil(G, N, rtol=1e-9):
 
 
 def _free_directions(first_order):
-    """Coefficients (m, f) of the directions that (nearly) move no constant feature.
+    """Coefficients (m, f) of the directions that (nearly) move no constant feature, or None (all).
 
     A direction is left out when more than ``STUCK_FRACTION`` of its squared
     motion falls on constant features: whether moving them is a symmetry is
     beyond what the data can say. "Nearly", because on a pixel grid a
     turn's resampling touches pixels that happen to be blank in every row.
     """
-    m = first_order.tangents.shape[1]
     if first_order.varying.all():
-        return np.eye(m)
-    stuck = torch.as_tensor(~first_order.varying, dtype=torch.float64)
-    tangents = first_order.tangents
-    S = torch.einsum("nad,d,nbd->ab", tangents, stuck, tangents).numpy()
-    T = torch.einsum("nad,nbd->ab", tangents, tangents).numpy()
-    fractions, coefficients = _pencil(S, T)
+        return None
+    fractions, coefficients = _pencil(*first_order.stuck_forms())
     return coefficients[:, fractions <= STUCK_FRACTION]
 
 
@@ -252,13 +303,18 @@ def measure_evidence(backbone, X, targets, space, task, *, random_state=0, weigh
     # Directions that move a constant feature cannot be judged by the data:
     # they are left out of the search.
     free = _free_directions(first_order)
-    lam, coefficients = _pencil(free.T @ G @ free, free.T @ N @ free)
-    coefficients = free @ coefficients
+    if free is None:  # every feature varies: all directions are free
+        lam, coefficients = _pencil(G, N)
+    else:
+        lam, coefficients = _pencil(free.T @ G @ free, free.T @ N @ free)
+        coefficients = free @ coefficients
     F = first_order.eps2(targets, classify) * (first_order.raw.shape[1] * M + R)
-    denominator = np.einsum("ak,ab,bk->k", coefficients, N, coefficients)
-    floors = np.sqrt(np.einsum("ak,ab,bk->k", coefficients, F, coefficients) / denominator)
+    # Matrix products, not three-operand einsums: numpy contracts those in
+    # one loop of k^3 steps (gl(50): 1.6e10, most of a 50-feature fit).
+    denominator = np.sum(coefficients * (N @ coefficients), axis=0)
+    floors = np.sqrt(np.sum(coefficients * (F @ coefficients), axis=0) / denominator)
     intervals = _intervals(*first_order.per_row(coefficients), random_state)
-    directions = np.einsum("ak,aij->kij", coefficients, basis)
+    directions = (coefficients.T @ basis.reshape(len(basis), -1)).reshape(-1, *basis.shape[1:])
     directions /= np.linalg.norm(directions, axis=(1, 2), keepdims=True)
     score = reference_score(first_order.raw, targets, classify, weights)
     return Evidence(np.sqrt(lam), intervals, floors, directions, score)

@@ -185,10 +185,17 @@ class SymmetryNet(NeuralNet):
         symlearn's fit has several phases and a verdict, which must not go on
         from a model a person stopped half-way. So a real interrupt (SIGINT,
         seen by a handler installed for the call, in the main thread) is
-        raised again once skorch has wound down.
+        raised again once skorch has wound down. torch's thread count, which
+        :class:`~symlearn.callbacks.ThreadTuning` may change between epochs,
+        is the caller's again afterwards, also when training raised.
         """
-        with _interrupts_recorded() as interrupted:
-            super().partial_fit(X, y, classes=classes, **fit_params)
+        threads = torch.get_num_threads()
+        try:
+            with _interrupts_recorded() as interrupted:
+                super().partial_fit(X, y, classes=classes, **fit_params)
+        finally:
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
         if interrupted:
             raise KeyboardInterrupt
         return self

@@ -176,6 +176,8 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         Learning rate of the optimizer.
     optimizer : torch optimizer class, default=torch.optim.Adam
         Options go in ``optimizer__*`` (e.g. ``optimizer__weight_decay``).
+        ``Adam`` and ``AdamW`` run fused (``optimizer__fused=True``) unless
+        ``optimizer__fused`` or ``optimizer__foreach`` is given.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks, e.g. :class:`symlearn.callbacks.EpochProgressBar`.
     train_split : None or callable, default=None

@@ -74,6 +74,11 @@ MIN_JUDGED_ROWS = 10
 #: among at most this many (so(6) has 15 generators).
 MAX_TENTATIVE = 15
 
+#: More accepted directions than this make the verdict inconclusive (a model that
+#: ignores most inputs; on 50 tabular features 1,213 of 2,500 passed, and
+#: identifying or training with such a span cost minutes and gigabytes).
+MAX_ACCEPTED = 128
+
 #: The groups a weak reference's directions may propose: so(p, q) of a
 #: form on the whole space they act on (p + q >= 3, so never abelian),
 #: with or without scaling, and the Euclidean groups e(n). Subalgebras and
@@ -187,6 +192,16 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True, n_rows=None)
                 f"(z = error / floor up to {z[order[passing - 1]]:.2f}), but no jump of "
                 f"{GAP:g} times in z sets them apart from the rest: the data do not say where "
                 f"the symmetry ends. {_advice()}",
+                nothing,
+            )
+        if not forced and count > MAX_ACCEPTED:
+            return verdict(
+                "inconclusive",
+                f"{count} of {m} directions leave the model unchanged within its own error: "
+                f"it ignores most of what it is given, or the data cannot tell. symlearn "
+                f"does not train with spans of more than {MAX_ACCEPTED} directions (every "
+                f"step would exponentiate them). Drop inputs the target does not use, or "
+                f"give a smaller search space (`generator_space`). {_advice()}",
                 nothing,
             )
         accepted = np.sort(order[:count])

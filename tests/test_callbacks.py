@@ -1,10 +1,13 @@
 import io
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
+from skorch.callbacks import Callback
 
 from symlearn import SymmetryDiscoveringRegressor
-from symlearn.callbacks import EpochProgressBar
+from symlearn.callbacks import EpochProgressBar, ThreadTuning
 from symlearn.datasets import make_rotation_invariant_regression
 
 
@@ -142,3 +145,90 @@ def test_verbose_log_prints_a_header_for_each_phase(capsys):
         width = len(lines[start].split())
         rows = lines[start + 2 : end]  # below the header and its rule
         assert rows and all(len(row.split()) == width for row in rows)
+
+
+class _Clock:
+    """A stand-in for ``time.perf_counter``: an epoch lasts what ``seconds`` says for its threads."""
+
+    def __init__(self, seconds):
+        self.now, self.seconds = 0.0, seconds
+
+    def __call__(self):
+        return self.now
+
+    def run_epoch(self):
+        self.now += self.seconds[torch.get_num_threads()]
+
+
+def _threads_per_epoch(monkeypatch, seconds, n_epochs, device="cpu"):
+    import symlearn.callbacks as callbacks_module
+
+    clock = _Clock(seconds)
+    monkeypatch.setattr(callbacks_module.time, "perf_counter", clock)
+    net = SimpleNamespace(device=device)
+    tuning = ThreadTuning(first_check=2, max_interval=8)
+    used = []
+    tuning.on_train_begin(net)
+    for _ in range(n_epochs):
+        tuning.on_epoch_begin(net)
+        used.append(torch.get_num_threads())
+        clock.run_epoch()
+        tuning.on_epoch_end(net)
+    tuning.on_train_end(net)
+    return used
+
+
+@pytest.fixture
+def two_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_thread_tuning_moves_to_one_thread_on_a_busy_machine_and_restores(
+    monkeypatch, two_threads
+):
+    # Beside another busy process, one thread runs an epoch in half the time.
+    used = _threads_per_epoch(monkeypatch, {2: 1.0, 1: 0.5}, 40)
+    assert used[:3] == [2, 2, 1]  # the trial after two epochs wins
+    # Later trials of two threads lose, after 2, 4, then 8 epochs at most.
+    assert [i for i, threads in enumerate(used) if threads == 2] == [0, 1, 5, 10, 19, 28, 37]
+    assert torch.get_num_threads() == 2  # the caller's setting again
+
+
+def test_thread_tuning_keeps_the_threads_of_an_idle_machine(monkeypatch, two_threads):
+    used = _threads_per_epoch(monkeypatch, {2: 0.5, 1: 1.0}, 40)
+    # Trials of one thread after 2, then 4, 8, 8, ... epochs: each loses.
+    assert used.count(1) <= 6 and used[-1] == 2
+    assert torch.get_num_threads() == 2
+
+
+def test_thread_tuning_leaves_a_gpu_fit_alone(monkeypatch, two_threads):
+    assert set(_threads_per_epoch(monkeypatch, {2: 1.0, 1: 0.1}, 10, device="cuda")) == {2}
+
+
+def test_a_failed_fit_restores_the_callers_threads(two_threads):
+    class Fails(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            torch.set_num_threads(1)
+            raise RuntimeError("stop here")
+
+    X, y, _ = make_rotation_invariant_regression(60, random_state=0)
+    with pytest.raises(RuntimeError, match="stop here"):
+        SymmetryDiscoveringRegressor(max_epochs=3, callbacks=[Fails()]).fit(X, y)
+    assert torch.get_num_threads() == 2
+
+
+def test_adam_is_fused_unless_the_user_picks_an_implementation():
+    X, y, _ = make_rotation_invariant_regression(60, random_state=0)
+    est = SymmetryDiscoveringRegressor(max_epochs=2, random_state=0, device="cpu").fit(X, y)
+    assert est.net_.optimizer_.defaults["fused"] is True
+    est = SymmetryDiscoveringRegressor(
+        max_epochs=2, random_state=0, device="cpu", optimizer__foreach=True
+    ).fit(X, y)
+    assert not est.net_.optimizer_.defaults["fused"]
+    est = SymmetryDiscoveringRegressor(
+        max_epochs=2, random_state=0, device="cpu", optimizer=torch.optim.SGD
+    ).fit(X, y)
+    assert "fused" not in est.net_.optimizer_.defaults or not est.net_.optimizer_.defaults["fused"]

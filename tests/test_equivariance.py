@@ -173,3 +173,22 @@ def test_candidate_weights_reject_scaling_for_orbits():
     rotations, scaling = est.candidate_weights_
     assert rotations == 1.0 and scaling < 0.05, est.candidate_weights_  # measured 0.005
     assert est.algebra_.name == "so(2)"
+
+
+def test_points_in_and_a_vector_out_are_judged_by_the_linear_part():
+    # The evidence and the discrete search move the outputs by the linear part
+    # of affine elements (they raised shape errors after training before). The
+    # target is equivariant under every isometry, mirrors included.
+    rng = np.random.default_rng(0)
+    P = rng.standard_normal((300, 3, 2)) + 2.0
+    d1, d2 = P[:, 1] - P[:, 0], P[:, 2] - P[:, 0]
+    y = d1 + 0.5 * d2 * np.linalg.norm(d1, axis=1, keepdims=True)
+    est = SymmetryDiscoveringRegressor(
+        input_rep=Points(3, 2),
+        output_rep=Vectors(1, 2),
+        max_epochs=40,
+        random_state=0,
+        device="cpu",
+    ).fit(P.reshape(300, 6), y)
+    assert est.predict(P.reshape(300, 6)).shape == (300, 2)
+    assert "reflection" in [symmetry.kind for symmetry in est.discrete_symmetries_]

@@ -213,3 +213,45 @@ def test_sparse_basis_in_motion_coordinates_separates_rotation_and_shear():
     np.testing.assert_allclose(np.sort(np.sum(np.abs(entries) > 1e-9, axis=(1, 2))), [1, 1])
     with pytest.raises(ValueError, match="do not lie in the span of coordinates"):
         sparse_basis(elementary, coordinates=planar_motions()[3:])
+
+
+def test_structure_constants_built_a_block_at_a_time_are_the_same(monkeypatch):
+    import symlearn.lie._structure as structure
+    from symlearn.lie import orthonormal_span, structure_constants
+
+    rng = np.random.default_rng(0)
+    # so(4) and one direction outside it: a nonzero closure error to reproduce.
+    span = np.concatenate([_mixed(so_generators(4)), rng.standard_normal((1, 4, 4))])
+    basis = orthonormal_span(span)
+    whole, whole_error = structure_constants(basis)
+    monkeypatch.setattr(structure, "CHUNK_ENTRIES", 40)  # about one row of brackets per block
+    blocks, blocks_error = structure_constants(basis)
+    np.testing.assert_allclose(blocks, whole, atol=1e-12)
+    assert blocks_error == pytest.approx(whole_error, rel=1e-12)
+    assert whole_error > 0.05
+
+
+def test_invariant_forms_of_a_large_span_come_from_combinations_of_it():
+    import symlearn.lie._structure as structure
+    from symlearn.lie import invariant_forms, so_pq_generators
+
+    # so(19, 1): 190 generators of 20 x 20, past the size where combinations stand in.
+    generators = so_pq_generators(19, 1)
+    assert len(generators) * 20**4 > 4 * structure.CHUNK_ENTRIES
+    residuals, forms = invariant_forms(generators)
+    metric = np.diag([1.0] * 19 + [-1.0])
+    form = forms[0] * np.sign(forms[0][0, 0])
+    np.testing.assert_allclose(form, metric / np.linalg.norm(metric), atol=1e-8)
+    assert residuals[0] < 1e-10 and residuals[1] > 0.05
+
+
+def test_an_orthogonal_elementary_basis_is_normalized_without_rotation():
+    from symlearn.lie import orthonormal_span
+
+    elementary = np.zeros((4, 2, 2))
+    for k, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        elementary[k, i, j] = [2.0, 0.5, 3.0, 0.0][k]
+    basis = orthonormal_span(elementary)
+    # The zero matrix has no direction; the others keep their order and places.
+    assert basis.shape == (3, 2, 2)
+    np.testing.assert_allclose(basis, elementary[:3] / np.array([2.0, 0.5, 3.0])[:, None, None])

@@ -6,6 +6,7 @@ import pytest
 from symlearn._evidence import Evidence
 from symlearn._verdict import (
     GAP,
+    MAX_ACCEPTED,
     MIN_REFERENCE_SCORE,
     Z_CLEAR,
     Z_MAX,
@@ -145,3 +146,17 @@ def test_only_a_weak_reference_on_a_named_group_proposes_anything():
     # Random directions: a few close under the bracket by chance, never a whole so(p,q).
     random = np.random.default_rng(1).standard_normal((16, 4, 4))
     assert proposal(0.47, random / np.linalg.norm(random, axis=(1, 2), keepdims=True)) is None
+
+
+def test_more_accepted_directions_than_can_be_trained_with_is_inconclusive():
+    # A model unchanged along most of a large search space (it ignores most
+    # inputs): the span is not identified or trained with, and the reason says why.
+    n = MAX_ACCEPTED + 1
+    errors = np.r_[np.full(n, 0.01), np.full(20, 1.0)]
+    verdict = judge(evidence(errors), tolerance=0.6)
+    assert verdict.name == "inconclusive" and len(verdict.accepted) == 0
+    assert f"{n} of {n + 20} directions" in verdict.reason
+    assert "generator_space" in verdict.reason
+    # One fewer is accepted as usual.
+    verdict = judge(evidence(np.r_[np.full(n - 1, 0.01), np.full(20, 1.0)]), tolerance=0.6)
+    assert verdict.name == "symmetric" and len(verdict.accepted) == MAX_ACCEPTED
