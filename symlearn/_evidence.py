@@ -158,7 +158,7 @@ class _FirstOrder:
             baselines.append(baseline + outputs.pow(2).sum(1))
         return torch.cat(residuals).numpy(), torch.cat(baselines).numpy()
 
-    def forms(self, output_rep, directions):
+    def forms(self):
         """``(G, N, M, R)``: residual, baseline, tangent metric and output-action Gram, (k, k)."""
         n, k = len(self.rows), len(self.directions)
         G, M, P = (torch.zeros(k, k, dtype=torch.float64) for _ in range(3))
@@ -168,9 +168,9 @@ class _FirstOrder:
             P += torch.einsum("noa,nob->ab", moved_outputs, moved_outputs)
         G, M, P = G.numpy() / n, M.numpy() / n, P.numpy() / n
         R = np.zeros_like(M)
-        if output_rep is not None:
-            directions = _linear_parts(torch.as_tensor(np.asarray(directions)), output_rep)
-            blocks = torch.stack([output_rep.algebra_matrix(L) for L in directions.double()])
+        if self.output_rep is not None:
+            linear = _linear_parts(self.directions, self.output_rep)
+            blocks = torch.stack([self.output_rep.algebra_matrix(L) for L in linear])
             R = torch.einsum("aij,bij->ab", blocks, blocks).numpy()
         return G, self.sensitivity * M + P, M, R
 
@@ -299,7 +299,7 @@ def measure_evidence(backbone, X, targets, space, task, *, random_state=0, weigh
     classify = isinstance(task, ClassificationTask)
     basis = space.model_basis
     first_order = _first_order(backbone, X, space, task, basis)
-    G, N, M, R = first_order.forms(task.output_rep, basis)
+    G, N, M, R = first_order.forms()
     # Directions that move a constant feature cannot be judged by the data:
     # they are left out of the search.
     free = _free_directions(first_order)
@@ -331,7 +331,7 @@ def rate_directions(backbone, X, space, task, directions, targets=None, *, rando
     intervals = _intervals(residual, baseline, random_state)
     floors = None
     if targets is not None:
-        _, N, M, R = first_order.forms(task.output_rep, directions)
+        _, N, M, R = first_order.forms()
         eps2 = first_order.eps2(targets, isinstance(task, ClassificationTask))
         F = eps2 * (first_order.raw.shape[1] * M + R)
         floors = np.sqrt(np.diag(F) / np.maximum(np.diag(N), 1e-300))

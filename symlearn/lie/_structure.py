@@ -28,6 +28,16 @@ def _flat(stack):
     return stack.reshape(len(stack), -1)
 
 
+#: Arrays built a block at a time hold at most about this many entries (32 MB).
+CHUNK_ENTRIES = 1 << 22
+
+#: Combinations of the generators that stand for them in a large invariant-form system.
+N_FORM_COMBINATIONS = 8
+
+#: Spans of more directions than this are not rotated to a readable basis (see sparse_basis).
+MAX_ROTATED_SPAN = 128
+
+
 def orthonormal_span(generators: Generators, *, rtol: float = 1e-6) -> np.ndarray:
     """Orthonormal basis (Frobenius inner product) of the span of ``generators``.
 
@@ -106,16 +116,6 @@ def structure_constants(generators: Generators) -> tuple[np.ndarray, float]:
     norms = np.sum(_flat(basis) ** 2, axis=1)
     scale = np.sum(np.outer(norms, norms))
     return constants, float(np.sqrt(squared / max(scale, 1e-300)))
-
-
-#: Arrays built a block at a time hold at most about this many entries (32 MB).
-CHUNK_ENTRIES = 1 << 22
-
-#: Combinations of the generators that stand for them in a large invariant-form system.
-N_FORM_COMBINATIONS = 8
-
-#: Spans of more directions than this are not rotated to a readable basis (see sparse_basis).
-MAX_ROTATED_SPAN = 128
 
 
 def _varimax_criterion(rotated):

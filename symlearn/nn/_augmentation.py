@@ -154,48 +154,37 @@ class LieAugmentation(nn.Module):
 
     def sample_coefficients(self, n_samples, *, generator=None):
         """Coefficients ``t ~ U[-w, w]`` per sample, shape (n_samples, k)."""
-        unit = torch.rand(
-            n_samples,
-            self.n_generators,
-            generator=generator,
-            device=self.extent_logits.device,
-            dtype=self.extent_logits.dtype,
-        )
-        return (2.0 * unit - 1.0) * self.extents()
+        return _uniform_coefficients(n_samples, self._current()[1], generator)
 
     def group_elements(self, coefficients):
         """``exp(sum_i t_i L_i)`` for each row of coefficients, shape (n, d, d)."""
-        return exp_combination(coefficients, self.generators())
+        return exp_combination(coefficients, self._current()[0])
 
     def sample(self, n_samples):
         """``n_samples`` random group elements, shape (n_samples, d, d).
 
         The identity when no generator is active.
         """
-        fixed = self._fixed_generators()
-        if fixed is not None:
-            generators, extents = fixed
-            if len(generators):
-                unit = torch.rand(n_samples, len(extents), dtype=extents.dtype, device=extents.device)
-                return exp_combination((2.0 * unit - 1.0) * extents, generators)
-        if self.n_generators == 0:
+        generators, extents = self._current()
+        if len(generators) == 0:
             d = self.raw_generators.shape[-1]
             eye = torch.eye(d, dtype=self.raw_generators.dtype, device=self.raw_generators.device)
             return eye.expand(n_samples, d, d)
-        return self.group_elements(self.sample_coefficients(n_samples))
+        return exp_combination(_uniform_coefficients(n_samples, extents), generators)
 
-    def _fixed_generators(self):
-        """The generators and extents once :meth:`fix`-ed, computed once; ``None`` while learnable.
+    def _current(self):
+        """The active generators and extents; once :meth:`fix`-ed, computed once and kept.
 
         A training step draws group elements for every batch; while nothing
         can change them, the projection onto the basis, the normalization and
         the count of active slots (a host sync) are done once (a third of a
         draw's time for one 2x2 generator). Any in-place change of the
         parameters (``set_generators``, ``load_state_dict``) or a move to
-        another device computes them again.
+        another device computes them again. While they are learned, they are
+        computed on every call, in the autograd graph.
         """
         if self.raw_generators.requires_grad or self.extent_logits.requires_grad:
-            return None
+            return self.generators(), self.extents()
         key = (
             self.raw_generators._version,
             self.extent_logits._version,
@@ -256,3 +245,11 @@ class LieAugmentation(nn.Module):
         gram = flat @ flat.T
         off_diagonal = gram - torch.diag(torch.diagonal(gram))
         return off_diagonal.pow(2).sum() / (k * (k - 1))
+
+
+def _uniform_coefficients(n_samples, extents, generator=None):
+    """Coefficients ``t ~ U[-w, w]`` for the extents ``w`` (k,), shape (n_samples, k)."""
+    unit = torch.rand(
+        n_samples, len(extents), generator=generator, device=extents.device, dtype=extents.dtype
+    )
+    return (2.0 * unit - 1.0) * extents
