@@ -5,9 +5,11 @@ For every family and seed: the default ``SymmetryDiscoveringRegressor``
 ``discrete="average"`` (``set_params``, no refit). The table reports what
 was found against the truth, whether a continuous algebra was reported
 where the truth has none (or its dimension where it has one), the test MSE
-of the plain and the averaged predictions, how far the averaged
-predictions move under the found group's generators (exact invariance: 0
-up to float precision), and the fit time.
+of the plain and the averaged predictions against a plain skorch MLP of
+the package's default size with early stopping (fitted in the same run, on
+the same rows), how far the averaged predictions move under the found
+group's generators (exact invariance: 0 up to float precision), and the
+fit time.
 
 A fit is right when the found discrete symmetries match the truth one to
 one: a turn by its order and plane (its measured angle within 1 degree of
@@ -25,12 +27,14 @@ import json
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bench_discovery_families import baseline
 from discrete_families import DISCRETE_FAMILIES, KEPT_OUT
 
 from symlearn import SymmetryDiscoveringRegressor
@@ -100,7 +104,7 @@ def _invariance(est, X):
     return worst
 
 
-def run(name, seed):
+def run(name, seed, baselines=True):
     family = DISCRETE_FAMILIES[name]
     n_train = getattr(family, "n_train", N_TRAIN)
     task = family(n_train + N_TEST, seed)
@@ -112,7 +116,7 @@ def run(name, seed):
     est.set_params(discrete="average")
     averaged = est.predict(X_test)
     found = est.discrete_symmetries_
-    return {
+    row = {
         "family": name,
         "seed": seed,
         "kept_out": name in KEPT_OUT,
@@ -131,6 +135,11 @@ def run(name, seed):
         "fit_seconds": seconds,
         "angles": [s.angle for s in found if s.angle is not None],
     }
+    if baselines:
+        plain_task = SimpleNamespace(X=X, y=y, classify=False)
+        predicted, row["plain_seconds"] = baseline(plain_task, seed, X_test, augment=False)
+        row["plain_error"] = float(np.mean((predicted.ravel() - y_test) ** 2))
+    return row
 
 
 def _line(row):
@@ -139,6 +148,7 @@ def _line(row):
         f"{row['family'][:24]:24s} {row['seed']:2d} {'ok' if row['right'] else 'XX':>3s} "
         f"{row['continuous_dimension']:2d}/{row['true_continuous_dimension']:<2d} "
         f"{row['reference_r2']:6.3f} {row['error']:9.4g} {row['averaged_error']:9.4g} "
+        f"{row.get('plain_error', float('nan')):9.4g} "
         f"{row['averaged_invariance']:8.1e} {row['fit_seconds']:6.1f}  {found[:90]}"
     )
 
@@ -148,6 +158,7 @@ def main(argv=None):
     parser.add_argument("--families", default=None, help="comma-separated names (default: all)")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "discrete.json"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -155,12 +166,12 @@ def main(argv=None):
     seeds = [int(s) for s in args.seeds.split(",")]
     print(
         f"{'family':24s} {'s':>2s} {'ok':>3s} {'cont':>5s} {'ref R2':>6s} {'MSE':>9s} "
-        f"{'averaged':>9s} {'invar.':>8s} {'fit s':>6s}  found"
+        f"{'averaged':>9s} {'plain ES':>9s} {'invar.':>8s} {'fit s':>6s}  found"
     )
     rows = []
     for name in names:
         for seed in seeds:
-            row = run(name, seed)
+            row = run(name, seed, baselines=not args.no_baselines)
             rows.append(row)
             print(_line(row), flush=True)
     out = Path(args.out)
@@ -170,10 +181,18 @@ def main(argv=None):
         chosen = [r for r in rows if r["kept_out"] == kept]
         if chosen:
             negatives = [r for r in chosen if r["negative"]]
+            compared = [r for r in chosen if "plain_error" in r]
             print(
                 f"{'kept-out' if kept else 'tuned'}: right {sum(r['right'] for r in chosen)}/"
                 f"{len(chosen)}, discrete false positives on negatives "
                 f"{sum(not r['right'] for r in negatives)}/{len(negatives)}"
+                + (
+                    f", averaged MSE at most the plain early-stopped MLP's in "
+                    f"{sum(r['averaged_error'] <= r['plain_error'] for r in compared)}/"
+                    f"{len(compared)}"
+                    if compared
+                    else ""
+                )
             )
 
 
