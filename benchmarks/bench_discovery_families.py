@@ -228,6 +228,7 @@ def run(name, seed, baselines=True):
         right=bool(right),
         similarity=float(similarity),
         verdict=est.symmetry_verdict_,
+        reason=est.symmetry_verdict_reason_,
         algebra=est.algebra_.name,
         reference_r2=reference,
         symmetry_score=float(est.symmetry_score(test.X)),

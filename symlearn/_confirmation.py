@@ -16,7 +16,7 @@ import torch
 
 from ._evidence import reference_score
 from ._task import ClassificationTask, per_row_loss
-from ._verdict import MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, Verdict
+from ._verdict import MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, Verdict, resolving
 from .nn import CandidateSymmetries
 
 __all__ = ["allowed_increase", "compared_losses", "confirmed", "outputs_of", "supported"]
@@ -137,8 +137,9 @@ def confirmed(
 ):
     """The verdict after confirming the model trained with the symmetry on the held-out rows.
 
-    Directions within the model's own error need only not be refuted; the
-    others must be confirmed (see ``LOSS_TOLERANCE``). When they are not,
+    Directions within the model's own error, where the evidence could have
+    shown them broken (:func:`~symlearn._verdict.resolving`), need only not
+    be refuted; the others must be confirmed (see ``LOSS_TOLERANCE``). When they are not,
     the reference model comes back (a plain backbone, the augmentation off)
     and the verdict becomes inconclusive, saying why; or "none" when
     ``refutes`` (the augmented model of searched directions), the model
@@ -151,10 +152,12 @@ def confirmed(
     confirmation = _confirmation(reference, net.module_.backbone, X_held, y_held, task, 0, weights)
     accepted = verdict.accepted
     floors = evidence.floors[accepted]
-    # Clear: within the model's own error, and not possibly beyond Z_MAX.
+    # Clear: within the model's own error, not possibly beyond Z_MAX, and where
+    # the evidence could have shown the direction broken at all.
     clear = bool(
         np.all(evidence.errors[accepted] <= Z_CLEAR * floors)
         and np.all(evidence.intervals[accepted, 1] <= Z_MAX * floors)
+        and np.all(resolving(evidence)[accepted])
     )
     if not confirmation.worse and (clear or confirmation.bounded):
         return verdict

@@ -70,6 +70,7 @@ from .lie import exact_generators
 from .nn import MLP, CandidateSymmetries
 from .reps._image import has_image
 from .symmetrize._invariants import InvariantModel
+from .symmetrize._items import InvariantItemModel
 
 __all__ = ["Discovery", "discover"]
 
@@ -92,14 +93,10 @@ class Discovery:
 def _standardized(backbone, X_train):
     """The default backbone with its inputs centred and scaled on the training rows (see MLP).
 
-    An invariant-feature model's backbone is standardized on the features.
+    Invariant-feature models standardize their networks on the features of the rows.
     """
-    if isinstance(backbone, InvariantModel) and isinstance(backbone.backbone, MLP):
-        with torch.no_grad():
-            features = backbone.features(torch.as_tensor(X_train).cpu())
-        backbone.backbone.standardize_inputs(features.numpy())
-    elif isinstance(backbone, MLP):
-        backbone.standardize_inputs(torch.as_tensor(X_train).cpu().numpy())
+    if isinstance(backbone, (MLP, InvariantModel, InvariantItemModel)):
+        backbone.standardize_inputs(np.asarray(X_train))
     return backbone
 
 
@@ -188,6 +185,20 @@ def _start_phase(net):
     for _, callback in net.callbacks_:
         if isinstance(callback, PrintLog):
             callback.first_iteration_ = True
+
+
+def _unbuildable(estimator, space, task, exact):
+    """The ValueError an invariant-feature model of ``exact`` raises, or None if it builds.
+
+    Built aside, with torch's random state restored: the trial leaves the
+    fit's draws (the networks trained next) as they were.
+    """
+    with torch.random.fork_rng(devices=[]):
+        try:
+            build_invariant_model(estimator, space, task, space.to_model(exact))
+        except ValueError as error:
+            return error
+    return None
 
 
 def _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets):
@@ -310,7 +321,14 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         )
     # An exact model of the discovered group would replace the augmented one,
     # so that one is not trained: the exact model meets the held-out rows itself.
-    if estimator.augment and ((exact is not None and not exact_model) or not searched):
+    # An algebra no invariant-feature model covers meets them augmented first:
+    # only a confirmed one deserves the error that says so (charged n-body: gl(3)
+    # accepted within floors that hid every motion, refuted along the orbit).
+    unbuildable = None
+    if exact_model and exact is not None:
+        unbuildable = _unbuildable(estimator, space, task, exact)
+    replaced = exact_model and unbuildable is None
+    if estimator.augment and ((exact is not None and not replaced) or not searched):
         if not searched:
             augmentation.enable()
             weighting = dict(net.callbacks_).get("candidate_weighting")
@@ -336,6 +354,8 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         )
     if exact_model:
         if verdict.name == "symmetric" and exact is not None:
+            if unbuildable is not None:
+                raise unbuildable
             _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets)
             # The exact model must be confirmed as an augmented one would be.
             verdict = checked(

@@ -27,9 +27,16 @@ __all__ = ["RepStandardizer"]
 ROUND_OFF = 1e-12
 
 
-def _safe_scale(spread, size=0.0):
+#: The same for what a network computes in float32 (machine epsilon 1.2e-7):
+#: a feature that varies less is round-off of its inputs (the squared length
+#: of velocities all of one speed), and scaling it up would amplify that
+#: round-off into the outputs.
+FLOAT32_ROUND_OFF = 1e-6
+
+
+def _safe_scale(spread, size=0.0, round_off=ROUND_OFF):
     """``spread`` as a scale; 1 for a constant feature (or an all-zero block)."""
-    return np.where(spread > ROUND_OFF * size, spread, 1.0)
+    return np.where(spread > round_off * size, spread, 1.0)
 
 
 def _peak(values, axis=None):

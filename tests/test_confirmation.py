@@ -132,15 +132,19 @@ def test_a_symmetry_the_orbit_refutes_leaves_none_when_every_other_direction_is_
     assert confirmed(*args, "it", X, y, task, refutes=True).name == "inconclusive"
 
 
-def test_a_direction_within_its_floor_but_with_a_wide_interval_must_be_confirmed():
+def _unconfirmed():
+    """Held-out rows, a reference, and a model worse on two rows only (neither way decided)."""
     rng = np.random.default_rng(1)
     y = rng.standard_normal((60, 1)).astype(np.float32)
     X, task = _held_out(len(y))
     reference = _Fixed(y + 0.1 * rng.standard_normal(y.shape))
-    # Worse on two rows only: neither significantly worse nor bounded.
     after = reference.outputs.numpy().copy()
     after[:2] = y[:2] + 1.0
-    final = _Fixed(after)
+    return X, y, task, reference, _Fixed(after)
+
+
+def test_a_direction_within_its_floor_but_with_a_wide_interval_must_be_confirmed():
+    X, y, task, reference, final = _unconfirmed()
     accepted = Verdict("symmetric", "First order.", np.array([0]), np.array([0]))
 
     def verdict(upper):
@@ -159,3 +163,26 @@ def test_a_direction_within_its_floor_but_with_a_wide_interval_must_be_confirmed
     assert not c.worse and not c.bounded
     assert verdict(1.5).name == "symmetric"  # clear: only a refutation would turn it down
     assert verdict(4.5).name == "inconclusive"  # possibly beyond Z_MAX: it must be confirmed
+
+
+def test_a_direction_within_a_floor_that_hides_every_motion_must_be_confirmed():
+    # The direction is within its floor (z 0.1) both times, but a floor of 0.5
+    # puts an arbitrary motion (error 1) within Z_MAX floors too: the first
+    # order cannot tell it broken, so only the orbit could confirm it.
+    X, y, task, reference, final = _unconfirmed()
+    accepted = Verdict("symmetric", "First order.", np.array([0]), np.array([0]))
+
+    def verdict(floor):
+        evidence = Evidence(
+            np.array([0.1 * floor, 1.0]),
+            np.array([[0.05 * floor, 0.15 * floor], [0.9, 1.1]]),
+            np.full(2, floor),
+            np.zeros((2, 2, 2)),
+            0.99,
+        )
+        args = (SimpleNamespace(n_generators="auto"), _net_with(final), reference, evidence)
+        return confirmed(*args, accepted, "it", X, y, task, refutes=True)
+
+    assert verdict(0.05).name == "symmetric"
+    unresolved = verdict(0.5)
+    assert unresolved.name == "inconclusive" and "cannot confirm" in unresolved.reason

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from symlearn import SymmetryDiscoveringRegressor, load, save
+from symlearn.datasets import make_charged_nbody
 from symlearn.lie import (
     affine_embedding,
     so_generators,
@@ -235,7 +236,7 @@ def test_pseudo_orthogonal_group_names_parse():
     ("symmetrize", "group", "rep", "message"),
     [
         ("probabilistic", "O(1,3)", Vectors(2, 4), "not compact"),
-        ("invariant_features", "S_n x O(3)", Vectors(3, 3), "permutations of items"),
+        ("invariant_features", "S_n", Vectors(3, 3), "permutations of items alone"),
         ("invariant_features", "E(3)", Points(3, 3) + Tensor(3, 2), "Tensor part"),
         ("probabilistic", "discovered", Points(3, 3), "Points part"),
         ("invariant_features", "discovered", Vectors(2, 3) + Tensor(3, 2), "Tensor part"),
@@ -334,6 +335,42 @@ def test_discovered_without_a_symmetry_warns_and_keeps_the_plain_model():
         estimator.fit(X, y)
     assert estimator.symmetry_verdict_ != "symmetric"
     assert isinstance(estimator.net_.module_.backbone, MLP)
+
+
+def test_an_algebra_no_features_cover_meets_the_orbit_before_it_is_refused():
+    # Charged n-body from 500 rows: positions after a while are nearly p + t v,
+    # which every linear map commutes with, so all of gl(3) lies within floors
+    # that hide every motion. It cannot be built, so the augmented model meets
+    # the held-out rows first: refuted there, the fit falls back with a warning
+    # instead of stopping on an error about an algebra that is not a symmetry.
+    rep = Vectors(5, 3) + Vectors(5, 3) + Scalars(5)
+    X, y, _ = make_charged_nbody(500, random_state=0)
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=rep,
+        output_rep=Vectors(5, 3),
+        symmetrize="invariant_features",
+        max_epochs=100,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="not made exactly invariant") as record:
+        estimator.fit(X, y)
+    assert "9 direction(s)" in str(record[0].message)
+    assert estimator.symmetry_verdict_ == "inconclusive"
+    assert isinstance(estimator.net_.module_.backbone, MLP)
+
+
+def test_a_confirmed_algebra_no_features_cover_is_named_in_an_error():
+    # Invariant under scaling alone (a function of the direction): confirmed
+    # along the orbit, and not an algebra invariant features are built for.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) * [1.0, 0.6] + [0.3, 0.2]
+    theta = np.arctan2(X[:, 1], X[:, 0])
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=Vectors(1, 2), symmetrize="invariant_features", max_epochs=100, random_state=0
+    )
+    with pytest.raises(ValueError, match="The algebra here is scaling"):
+        estimator.fit(X, np.cos(2 * theta) + 0.5 * np.sin(theta))
+    assert not hasattr(estimator, "n_features_in_")
 
 
 def test_a_named_euclidean_group_gives_an_exactly_invariant_fit_on_points():

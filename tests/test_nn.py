@@ -80,6 +80,19 @@ def test_augmentation_needs_vectors_and_a_valid_extent():
         LieAugmentation(Vectors(1, 2), n_generators=1, initial_extent=10.0)
 
 
+def test_mlp_standardization_leaves_features_constant_up_to_float32_round_off_alone():
+    # The squared speed of particles that all move at 0.5, computed in float32:
+    # it varies by round-off only; scaling that up would make the outputs noise.
+    rng = np.random.default_rng(0)
+    directions = rng.standard_normal((500, 3)).astype(np.float32)
+    velocities = 0.5 * directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    X = np.stack([np.sum(velocities**2, axis=1), rng.standard_normal(500)], axis=1)
+    assert 0 < X[:, 0].std() < 1e-6 * X[:, 0].mean()
+    mlp = MLP(2, 1).standardize_inputs(X)
+    np.testing.assert_allclose(mlp.input_scale.numpy(), [1.0, X[:, 1].std()], rtol=1e-5)
+    np.testing.assert_allclose(mlp.input_offset.numpy(), X.mean(axis=0), rtol=1e-5)
+
+
 def test_symmetry_module_forwards_through_the_backbone_only():
     backbone = MLP(2, 1, hidden_sizes=(8,))
     module = SymmetryModule(backbone, LieAugmentation(Vectors(1, 2), 1))

@@ -146,7 +146,7 @@ def test_a_trained_symmetrized_classifier_is_exactly_invariant():
 
 @pytest.fixture(scope="module")
 def nbody_accuracy():
-    """Test MSE of the same MLP trained plain, with O(3) augmentation, and symmetrized."""
+    """Test MSE on charged n-body: one MLP plain, augmented, symmetrized; invariant features."""
     X, y, _ = make_charged_nbody(4000, random_state=0)
     X, y, X_test, y_test = X[:3000], y[:3000], X[3000:], y[3000:]
     options = dict(
@@ -175,6 +175,11 @@ def nbody_accuracy():
                 **options, symmetrize="probabilistic", group="S_n x O(3)"
             ).fit(X, y)
         ),
+        "invariant_features": mse(
+            SymmetryDiscoveringRegressor(
+                **options, symmetrize="invariant_features", group="S_n x O(3)"
+            ).fit(X, y)
+        ),
     }
 
 
@@ -195,6 +200,13 @@ def test_symmetrizing_the_mlp_beats_plain_and_augmented_training_on_charged_nbod
 )
 def test_symmetrizing_halves_the_mlp_error_on_charged_nbody(nbody_accuracy):
     assert nbody_accuracy["symmetrized"] <= nbody_accuracy["plain"] / 2
+
+
+@pytest.mark.slow
+def test_invariant_features_of_particles_halve_the_mlp_error_on_charged_nbody(nbody_accuracy):
+    # Invariants of particles and pairs, pooled (S_n x O(3) exactly). Measured
+    # with seed 0: plain 0.087, invariant features 0.015 (100 epochs).
+    assert nbody_accuracy["invariant_features"] <= nbody_accuracy["plain"] / 2
 
 
 # -- discovered groups -----------------------------------------------------------------

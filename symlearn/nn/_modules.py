@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._scaling import _mean_and_std, _safe_scale
+from .._scaling import FLOAT32_ROUND_OFF, _mean_and_std, _safe_scale
 
 __all__ = ["MLP", "SymmetryModule"]
 
@@ -59,10 +59,11 @@ class MLP(nn.Sequential):
     def standardize_inputs(self, X):
         """Set the fixed input standardization to the mean and spread of the rows ``X``.
 
-        A feature that does not vary keeps scale 1. Returns ``self``.
+        A feature that does not vary (by less than float32 round-off, a
+        millionth of its size) keeps scale 1. Returns ``self``.
         """
         mean, std = _mean_and_std(np.asarray(X, dtype=np.float64))
-        scale = _safe_scale(std, np.abs(mean))
+        scale = _safe_scale(std, np.abs(mean), FLOAT32_ROUND_OFF)
         with torch.no_grad():
             self.input_offset.copy_(torch.as_tensor(mean))
             self.input_scale.copy_(torch.as_tensor(scale))

@@ -8,8 +8,9 @@ estimators use it with ``symmetrize="probabilistic"``.
 invariants of a group that preserves a bilinear form (Villar et al.,
 NeurIPS 2021); the estimators use it with
 ``symmetrize="invariant_features"``, and :func:`invariant_frame` finds the
-frame and form from any basis of so(p, q). The pieces are here for use in
-your own torch code.
+frame and form from any basis of so(p, q); with items (``S_n x O(3)``),
+``InvariantItemModel`` pools invariants of items and pairs of items. The
+pieces are here for use in your own torch code.
 """
 
 from ._frames import (
@@ -31,6 +32,7 @@ from ..groups import (
     random_orthogonal,
 )
 from ._invariants import InvariantFeatures, InvariantModel, invariant_frame
+from ._items import InvariantItemModel, item_model_sizes
 from ._samplers import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSampler
 from ._symmetrized import Symmetrized
 
@@ -38,6 +40,7 @@ __all__ = [
     "EquivariantFrameNet",
     "Group",
     "InvariantFeatures",
+    "InvariantItemModel",
     "InvariantModel",
     "ItemLayout",
     "RandomFrameSampler",
@@ -47,6 +50,7 @@ __all__ = [
     "complete_orientation",
     "gram_schmidt",
     "invariant_frame",
+    "item_model_sizes",
     "orthogonal_frame",
     "parse_group",
     "random_group_elements",

@@ -30,6 +30,7 @@ from torch import nn
 
 from ..lie import identify_algebra, invariant_forms, orthonormal_span
 from ..lie._structure import split_scaling
+from ..nn import MLP
 from ..reps import Points, Scalars, Tensor, Vectors
 
 __all__ = ["InvariantFeatures", "InvariantModel", "check_invariant_layout", "invariant_frame"]
@@ -321,6 +322,19 @@ class InvariantModel(nn.Module):
         # B^-1 in the vectors' own axes (v = E a): the invariant rank-2 tensor.
         moved = features.frame[:, : features.r]
         self.register_buffer("inverse_form", moved @ torch.linalg.inv(features.form) @ moved.T)
+
+    @torch.no_grad()
+    def standardize_inputs(self, X):
+        """Centre and scale the invariant features on rows ``X`` for the backbone.
+
+        Only a :class:`~symlearn.nn.MLP` backbone is standardized; others are
+        left alone. Returns ``self``.
+        """
+        if isinstance(self.backbone, MLP):
+            frame = self.features.frame
+            rows = torch.as_tensor(np.asarray(X), dtype=frame.dtype).to(frame.device)
+            self.backbone.standardize_inputs(self.features(rows).cpu().numpy())
+        return self
 
     def forward(self, x):
         a, b = self.features.split(x)
