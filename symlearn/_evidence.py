@@ -168,7 +168,8 @@ class _FirstOrder:
             P += torch.einsum("noa,nob->ab", moved_outputs, moved_outputs)
         G, M, P = G.numpy() / n, M.numpy() / n, P.numpy() / n
         R = np.zeros_like(M)
-        if self.output_rep is not None:
+        # Outputs that move (not Scalars alone) add the output action's size.
+        if self.output_rep is not None and self.output_rep.dim is not None:
             linear = _linear_parts(self.directions, self.output_rep)
             blocks = torch.stack([self.output_rep.algebra_matrix(L) for L in linear])
             R = torch.einsum("aij,bij->ab", blocks, blocks).numpy()
@@ -192,7 +193,7 @@ def _linear_parts(directions, output_rep):
     moves the points; the outputs feel ``A`` alone (as in
     :class:`~symlearn.groups.GroupAction`).
     """
-    if directions.shape[-1] == output_rep.dim + 1:
+    if output_rep.dim is not None and directions.shape[-1] == output_rep.dim + 1:
         return directions[..., :-1, :-1]
     return directions
 

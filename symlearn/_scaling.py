@@ -27,11 +27,25 @@ __all__ = ["RepStandardizer"]
 ROUND_OFF = 1e-12
 
 
-#: The same for what a network computes in float32 (machine epsilon 1.2e-7):
-#: a feature that varies less is round-off of its inputs (the squared length
-#: of velocities all of one speed), and scaling it up would amplify that
-#: round-off into the outputs.
+#: The same for features a model computes in float32 (machine epsilon
+#: 1.2e-7) from float32 rows: one that varies less is round-off of its inputs
+#: (the squared length of velocities all of one speed; the determinant of two
+#: centred points and a velocity, zero for two points), and scaling it up
+#: would amplify that round-off into the outputs.
 FLOAT32_ROUND_OFF = 1e-6
+
+
+def float32_feature_size(features):
+    """The common size of features computed in float32: the median root mean square of the columns.
+
+    Round-off is judged against it, not against a column's own mean, which
+    is near zero for a determinant that vanishes in exact arithmetic.
+    """
+    features = np.asarray(features, dtype=np.float64)
+    if not features.size:
+        return 0.0
+    peak = _peak(features, axis=0)
+    return float(np.median(peak * np.sqrt(np.mean((features / peak) ** 2, axis=0))))
 
 
 def _safe_scale(spread, size=0.0, round_off=ROUND_OFF):

@@ -373,6 +373,22 @@ def test_a_confirmed_algebra_no_features_cover_is_named_in_an_error():
     assert not hasattr(estimator, "n_features_in_")
 
 
+def test_points_with_an_explicit_scalars_output_fit():
+    # Scalars outputs do not move: the probe gives them no output action
+    # (it asked Scalars for an algebra matrix and raised).
+    X = np.random.default_rng(0).normal(size=(120, 12))
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=Points(4, 3),
+        output_rep=Scalars(2),
+        symmetrize="invariant_features",
+        group="E(3)",
+        max_epochs=2,
+        module__hidden_sizes=(16,),
+        random_state=0,
+    ).fit(X, X[:, :2])
+    assert estimator.predict(X[:5]).shape == (5, 2)
+
+
 def test_a_named_euclidean_group_gives_an_exactly_invariant_fit_on_points():
     rng = np.random.default_rng(0)
     P = rng.standard_normal((300, 3, 2)) + rng.normal(0, 2, size=(300, 1, 2))

@@ -26,6 +26,8 @@ LAYOUTS = {
     ),
     "points": (Points(4, 3) + Vectors(4, 3), Vectors(4, 3), "S_n x E(3)"),
     "lorentz": (Vectors(3, 4), Scalars(1), "S_n x O(1,3)"),
+    "global_output_only": (Vectors(3, 3) + Scalars(3), Vectors(1, 3), "S_n x O(3)"),
+    "global_points": (Points(3, 3) + Points(2, 3), Scalars(1), "S_n x E(3)"),
 }
 
 
@@ -84,6 +86,20 @@ def test_the_special_group_keeps_a_chiral_sign_that_the_orthogonal_group_loses()
         assert (difference > 1e-6) == changes, (group, difference)
 
 
+def test_every_global_vector_is_seen():
+    # Two global vectors in one part: both enter the invariants.
+    rep = Vectors(3, 3) + Vectors(2, 3)
+    sizes = item_model_sizes(rep, None, 3, 3, oriented=False, n_outputs=1)
+    assert sizes["n_node_features"] == 3 * 4 // 2  # products of the item's and 2 global vectors
+    model = _model(rep, None, "S_n x O(3)", 3)
+    X = torch.randn(8, rep.size, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    for columns in (slice(-6, -3), slice(-3, None)):
+        moved = X.clone()
+        moved[:, columns] *= 5.0
+        with torch.no_grad():
+            assert (model(moved) - model(X)).abs().max() > 1e-3
+
+
 def test_item_sizes_follow_the_layout():
     sizes = item_model_sizes(NBODY_IN, NBODY_OUT, 5, 3, oriented=False)
     # Node: 3 products of (position, velocity) and the charge; pair: 4 products
@@ -93,7 +109,7 @@ def test_item_sizes_follow_the_layout():
     assert sizes["node"] == (4 + 32, 2) and sizes["pooled"] is None
     oriented = item_model_sizes(NBODY_IN, None, 5, 3, oriented=True, n_outputs=1)
     assert oriented["edge"][0] == 2 * 4 + 6 + 4  # C(4, 3) determinants of a pair
-    assert oriented["pooled"] == (4 + 32, 1)
+    assert oriented["pooled"] == (4 + 32, 1) and oriented["node"] is None
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +139,28 @@ def test_a_named_s_n_x_o3_fit_is_exactly_equivariant_and_survives_save_and_load(
     save(estimator, tmp_path / "nbody.symlearn")
     restored = load(tmp_path / "nbody.symlearn")
     np.testing.assert_array_equal(restored.predict(X_test), estimator.predict(X_test))
+
+
+def test_a_fitted_model_stays_exact_where_an_invariant_vanishes_in_exact_arithmetic():
+    # Two centred points are opposite: det(p_i, v_i, p_j) is zero but for
+    # float32 round-off, which the standardization must not scale up.
+    rep = Points(2, 3) + Vectors(2, 3)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, rep.size))
+    P, V = X[:, :6].reshape(-1, 2, 3), X[:, 6:].reshape(-1, 2, 3)
+    y = np.einsum("ni,ni->n", P[:, 0] - P[:, 1], V[:, 0] + V[:, 1])
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=rep,
+        symmetrize="invariant_features",
+        group="S_n x SE(3)",
+        max_epochs=3,
+        module__hidden_sizes=(16,),
+        random_state=0,
+    ).fit(X, y)
+    error = equivariance_error(
+        estimator.predict, X[:50], "S_n x SE(3)", rep, None, relative=True, seed=0
+    )
+    assert error < 1e-5
 
 
 @pytest.mark.parametrize(

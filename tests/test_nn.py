@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from symlearn._scaling import FLOAT32_ROUND_OFF
 from symlearn.lie import so_generators
 from symlearn.nn import FULL_TURN_EXTENT, MLP, ConvNet, LieAugmentation, SymmetryModule
 from symlearn.reps import Scalars, Vectors
@@ -80,17 +81,27 @@ def test_augmentation_needs_vectors_and_a_valid_extent():
         LieAugmentation(Vectors(1, 2), n_generators=1, initial_extent=10.0)
 
 
-def test_mlp_standardization_leaves_features_constant_up_to_float32_round_off_alone():
-    # The squared speed of particles that all move at 0.5, computed in float32:
-    # it varies by round-off only; scaling that up would make the outputs noise.
+def test_mlp_standardization_judges_round_off_at_the_precision_asked_for():
+    # The squared speed of particles that all move at 0.5, computed in float32,
+    # varies by round-off only: features a model computes in float32 ask for
+    # float32's round-off, and keep scale 1 (scaling it up makes the outputs
+    # noise). Data as a user gives it keeps float64's: a column at 1e8 +- 50
+    # is still scaled to unit spread.
     rng = np.random.default_rng(0)
     directions = rng.standard_normal((500, 3)).astype(np.float32)
     velocities = 0.5 * directions / np.linalg.norm(directions, axis=1, keepdims=True)
     X = np.stack([np.sum(velocities**2, axis=1), rng.standard_normal(500)], axis=1)
     assert 0 < X[:, 0].std() < 1e-6 * X[:, 0].mean()
-    mlp = MLP(2, 1).standardize_inputs(X)
+    mlp = MLP(2, 1).standardize_inputs(X, round_off=FLOAT32_ROUND_OFF)
     np.testing.assert_allclose(mlp.input_scale.numpy(), [1.0, X[:, 1].std()], rtol=1e-5)
     np.testing.assert_allclose(mlp.input_offset.numpy(), X.mean(axis=0), rtol=1e-5)
+    large = np.stack([1e8 + 50 * rng.standard_normal(500), rng.standard_normal(500)], axis=1)
+    mlp = MLP(2, 1).standardize_inputs(large)
+    np.testing.assert_allclose(mlp.input_scale.numpy(), large.std(axis=0), rtol=1e-5)
+    # A column that vanishes in exact arithmetic is judged against the common size.
+    zero = np.stack([1e-8 * rng.standard_normal(500), rng.standard_normal(500)], axis=1)
+    mlp = MLP(2, 1).standardize_inputs(zero, round_off=FLOAT32_ROUND_OFF, size=1.0)
+    assert mlp.input_scale[0] == 1.0
 
 
 def test_symmetry_module_forwards_through_the_backbone_only():

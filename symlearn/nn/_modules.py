@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._scaling import FLOAT32_ROUND_OFF, _mean_and_std, _safe_scale
+from .._scaling import ROUND_OFF, _mean_and_std, _safe_scale
 
 __all__ = ["MLP", "SymmetryModule"]
 
@@ -56,14 +56,18 @@ class MLP(nn.Sequential):
         self.register_buffer("input_offset", torch.zeros(n_inputs))
         self.register_buffer("input_scale", torch.ones(n_inputs))
 
-    def standardize_inputs(self, X):
+    def standardize_inputs(self, X, *, round_off=ROUND_OFF, size=0.0):
         """Set the fixed input standardization to the mean and spread of the rows ``X``.
 
-        A feature that does not vary (by less than float32 round-off, a
-        millionth of its size) keeps scale 1. Returns ``self``.
+        A feature that does not vary keeps scale 1: one whose spread is at
+        most ``round_off`` times its size (the larger of its mean's magnitude
+        and ``size``). The default is float64 round-off, for data as the
+        user gives it; features a model computes in float32 (invariants)
+        pass ``FLOAT32_ROUND_OFF`` and their common size, so that round-off
+        is not scaled up into the outputs. Returns ``self``.
         """
         mean, std = _mean_and_std(np.asarray(X, dtype=np.float64))
-        scale = _safe_scale(std, np.abs(mean), FLOAT32_ROUND_OFF)
+        scale = _safe_scale(std, np.maximum(np.abs(mean), size), round_off)
         with torch.no_grad():
             self.input_offset.copy_(torch.as_tensor(mean))
             self.input_scale.copy_(torch.as_tensor(scale))

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._scaling import FLOAT32_ROUND_OFF, float32_feature_size
 from ..lie import identify_algebra, invariant_forms, orthonormal_span
 from ..lie._structure import split_scaling
 from ..nn import MLP
@@ -333,7 +334,10 @@ class InvariantModel(nn.Module):
         if isinstance(self.backbone, MLP):
             frame = self.features.frame
             rows = torch.as_tensor(np.asarray(X), dtype=frame.dtype).to(frame.device)
-            self.backbone.standardize_inputs(self.features(rows).cpu().numpy())
+            features = self.features(rows).cpu().numpy()
+            self.backbone.standardize_inputs(
+                features, round_off=FLOAT32_ROUND_OFF, size=float32_feature_size(features)
+            )
         return self
 
     def forward(self, x):

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._scaling import FLOAT32_ROUND_OFF, _mean_and_std, _safe_scale
+from .._scaling import FLOAT32_ROUND_OFF, float32_feature_size
 from ..groups import ItemLayout
 from ..nn import MLP
 from ..reps import Points, Scalars, Vectors
@@ -52,9 +52,21 @@ MESSAGE_SIZE = 32
 STANDARDIZATION_ROWS = 2048
 
 
-def _slots(parts):
-    """Which vector slots of ``parts`` are points, as a bool array."""
-    return np.array([isinstance(p, Points) for _, p in parts if isinstance(p, (Vectors, Points))])
+def _slots(parts, per_item):
+    """Which vectors of ``parts`` are points, as a bool array.
+
+    An item part holds one vector per item (one slot); a global part holds
+    all of its ``n`` vectors.
+    """
+    return np.array(
+        [
+            isinstance(p, Points)
+            for _, p in parts
+            if isinstance(p, (Vectors, Points))
+            for _ in range(1 if per_item else p.n)
+        ],
+        dtype=bool,
+    )
 
 
 def _output_plan(output_rep, n_items, d):
@@ -97,12 +109,13 @@ def item_model_sizes(rep, output_rep, n_items, r, *, oriented, n_outputs=None):
     Returns
     -------
     dict
-        ``{"edge": (n_in, n_out), "node": ..., "pooled": ...}``; ``pooled``
-        is ``None`` when no output belongs to no item; and
+        ``{"edge": (n_in, n_out), "node": ..., "pooled": ...}``; ``node``
+        and ``pooled`` are ``None`` when they have nothing to give; and
         ``"n_node_features"``, the number of invariants of one item.
     """
     layout = ItemLayout(rep, n_items)
-    c, m, d = len(_slots(layout.item_parts)), len(_slots(layout.global_parts)), rep.dim - rep.affine
+    c, m = len(_slots(layout.item_parts, True)), len(_slots(layout.global_parts, False))
+    d = rep.dim - rep.affine
     s = sum(p.size // p.n for _, p in layout.item_parts if isinstance(p, Scalars))
     g = sum(p.size for _, p in layout.global_parts if isinstance(p, Scalars))
 
@@ -128,7 +141,7 @@ def item_model_sizes(rep, output_rep, n_items, r, *, oriented, n_outputs=None):
             pooled_out += part.n * (m + d - r)
     return {
         "edge": (2 * node + pair, MESSAGE_SIZE + edge_out),
-        "node": (node + MESSAGE_SIZE, node_out),
+        "node": (node + MESSAGE_SIZE, node_out) if node_out else None,
         "pooled": (node + MESSAGE_SIZE, pooled_out) if pooled_out else None,
         "n_node_features": node,
     }
@@ -168,18 +181,18 @@ class InvariantItemModel(nn.Module):
         frame = np.asarray(frame, dtype=float)
         form = np.asarray(form, dtype=float)
         self.r = r = len(form)
-        self.item_slots = len(_slots(self.layout.item_parts))
-        self.global_slots = len(_slots(self.layout.global_parts))
+        self.item_slots = len(_slots(self.layout.item_parts, True))
+        self.global_slots = len(_slots(self.layout.global_parts, False))
         c, m = self.item_slots, self.global_slots
         # Derived from the representation, not saved.
         self.register_buffer(
             "item_points",
-            torch.as_tensor(_slots(self.layout.item_parts), dtype=torch.bool),
+            torch.as_tensor(_slots(self.layout.item_parts, True), dtype=torch.bool),
             persistent=False,
         )
         self.register_buffer(
             "global_points",
-            torch.as_tensor(_slots(self.layout.global_parts).reshape(-1), dtype=torch.bool),
+            torch.as_tensor(_slots(self.layout.global_parts, False), dtype=torch.bool),
             persistent=False,
         )
         self.register_buffer(
@@ -282,7 +295,9 @@ class InvariantItemModel(nn.Module):
             if self.node is None
             else self.node(state.flatten(0, 1)).view(B, n, -1)
         )
-        pooled = None if self.pooled is None else self.pooled(state.mean(dim=1))
+        pooled = (
+            state.new_zeros(B, 0) if self.pooled is None else self.pooled(state.mean(dim=1))
+        )
         if self.output_plan is None:
             return pooled
         c, m, r = self.item_slots, self.global_slots, self.r
@@ -346,7 +361,10 @@ def _standardize(network, features, free):
     """Set an MLP's input standardization from ``features``; ``free`` trailing inputs stay."""
     if not isinstance(network, MLP):
         return
-    mean, std = _mean_and_std(features.double().cpu().numpy())
-    scale = _safe_scale(std, np.abs(mean), FLOAT32_ROUND_OFF)
-    network.input_offset.copy_(torch.as_tensor(np.r_[mean, np.zeros(free)]))
-    network.input_scale.copy_(torch.as_tensor(np.r_[scale, np.ones(free)]))
+    features = features.double().cpu().numpy()
+    padded = np.concatenate([features, np.zeros((len(features), free))], axis=1)
+    network.standardize_inputs(
+        padded, round_off=FLOAT32_ROUND_OFF, size=float32_feature_size(features)
+    )
+    with torch.no_grad():  # the learned context: as it is
+        network.input_scale[len(network.input_scale) - free :] = 1.0
