@@ -141,9 +141,11 @@ def test_a_named_s_n_x_o3_fit_is_exactly_equivariant_and_survives_save_and_load(
     np.testing.assert_array_equal(restored.predict(X_test), estimator.predict(X_test))
 
 
-def test_a_fitted_model_stays_exact_where_an_invariant_vanishes_in_exact_arithmetic():
+@pytest.mark.parametrize("group", ["S_n x SE(3)", "SE(3)"])
+def test_a_fitted_model_stays_exact_where_an_invariant_vanishes_in_exact_arithmetic(group):
     # Two centred points are opposite: det(p_i, v_i, p_j) is zero but for
-    # float32 round-off, which the standardization must not scale up.
+    # float32 round-off, which the standardization must not scale up (the
+    # item model and, with "SE(3)", the invariant-feature model of all vectors).
     rep = Points(2, 3) + Vectors(2, 3)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, rep.size))
@@ -152,14 +154,12 @@ def test_a_fitted_model_stays_exact_where_an_invariant_vanishes_in_exact_arithme
     estimator = SymmetryDiscoveringRegressor(
         input_rep=rep,
         symmetrize="invariant_features",
-        group="S_n x SE(3)",
+        group=group,
         max_epochs=3,
         module__hidden_sizes=(16,),
         random_state=0,
     ).fit(X, y)
-    error = equivariance_error(
-        estimator.predict, X[:50], "S_n x SE(3)", rep, None, relative=True, seed=0
-    )
+    error = equivariance_error(estimator.predict, X[:50], group, rep, None, relative=True, seed=0)
     assert error < 1e-5
 
 
