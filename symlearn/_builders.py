@@ -57,6 +57,10 @@ class EstimatorBuilders:
     def _prefixed_params(self, prefixes=SKORCH_PREFIXES):
         return {k: v for k, v in vars(self).items() if k.startswith(prefixes)}
 
+    def _module_options(self):
+        """The ``module__*`` parameters, without their prefix: the backbone's options."""
+        return {k[len("module__") :]: v for k, v in self._prefixed_params(("module__",)).items()}
+
     def get_backbone(self, n_inputs, n_outputs, input_rep=None):
         """Return the backbone ``nn.Module`` mapping ``n_inputs`` to ``n_outputs``.
 
@@ -66,7 +70,7 @@ class EstimatorBuilders:
         with the ``module__*`` options; a module instance is copied, so the
         estimator never trains the caller's object in place.
         """
-        options = {k[len("module__") :]: v for k, v in self._prefixed_params(("module__",)).items()}
+        options = self._module_options()
         if self.module is None:
             if isinstance(input_rep, Image):
                 return ConvNet(*input_rep.shape[1:], input_rep.channels, n_outputs, **options)

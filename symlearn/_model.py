@@ -132,10 +132,8 @@ def build_item_model(estimator, space, task, generators, n_items, *, oriented=Tr
     # 20 times per row for 5 particles), so by default they are narrower than the
     # backbone: on charged n-body (3,000 rows, 100 epochs) 0.38 s an epoch and
     # test MSE 0.0151 with every network 2 x 128, 1.6 s and 0.0141 with 3 x 256.
-    narrow = estimator.module is None and "module__hidden_sizes" not in vars(estimator)
-    options = {
-        k[len("module__") :]: v for k, v in vars(estimator).items() if k.startswith("module__")
-    }
+    options = estimator._module_options()
+    narrow = estimator.module is None and "hidden_sizes" not in options
     networks = {}
     for name in ("edge", "node", "pooled"):
         if sizes[name] is None or sizes[name][1] == 0:

@@ -44,8 +44,8 @@ def float32_feature_size(features):
     features = np.asarray(features, dtype=np.float64)
     if not features.size:
         return 0.0
-    peak = _peak(features, axis=0)
-    return float(np.median(peak * np.sqrt(np.mean((features / peak) ** 2, axis=0))))
+    mean, std = _mean_and_std(features)
+    return float(np.median(np.hypot(mean, std)))
 
 
 def _safe_scale(spread, size=0.0, round_off=ROUND_OFF):

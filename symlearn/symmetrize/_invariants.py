@@ -334,10 +334,7 @@ class InvariantModel(nn.Module):
         if isinstance(self.backbone, MLP):
             frame = self.features.frame
             rows = torch.as_tensor(np.asarray(X), dtype=frame.dtype).to(frame.device)
-            features = self.features(rows).cpu().numpy()
-            self.backbone.standardize_inputs(
-                features, round_off=FLOAT32_ROUND_OFF, size=float32_feature_size(features)
-            )
+            standardize_on_invariants(self.backbone, self.features(rows))
         return self
 
     def forward(self, x):
@@ -370,6 +367,23 @@ class InvariantModel(nn.Module):
                 outputs.append(tensor.flatten(1))
                 start += size
         return torch.cat(outputs, dim=1)
+
+
+def standardize_on_invariants(network, features, free=0):
+    """Set an MLP's input standardization from invariant ``features`` (rows, columns).
+
+    The invariants are computed in float32, so float32's round-off, against
+    their common size, decides which are constant. ``free`` trailing inputs
+    that the features do not cover (learned messages) keep offset 0 and
+    scale 1. Networks other than :class:`~symlearn.nn.MLP` are left alone.
+    """
+    if not isinstance(network, MLP):
+        return
+    features = np.asarray(torch.as_tensor(features).double().cpu())
+    padded = np.concatenate([features, np.zeros((len(features), free))], axis=1)
+    network.standardize_inputs(
+        padded, round_off=FLOAT32_ROUND_OFF, size=float32_feature_size(features)
+    )
 
 
 def n_coefficients(features, output_rep):

@@ -38,10 +38,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._scaling import FLOAT32_ROUND_OFF, float32_feature_size
 from ..groups import ItemLayout
-from ..nn import MLP
 from ..reps import Points, Scalars, Vectors
+from ._invariants import standardize_on_invariants
 
 __all__ = ["InvariantItemModel", "item_model_sizes"]
 
@@ -181,20 +180,13 @@ class InvariantItemModel(nn.Module):
         frame = np.asarray(frame, dtype=float)
         form = np.asarray(form, dtype=float)
         self.r = r = len(form)
-        self.item_slots = len(_slots(self.layout.item_parts, True))
-        self.global_slots = len(_slots(self.layout.global_parts, False))
-        c, m = self.item_slots, self.global_slots
+        item_points = _slots(self.layout.item_parts, True)
+        global_points = _slots(self.layout.global_parts, False)
+        self.item_slots = c = len(item_points)
+        self.global_slots = m = len(global_points)
         # Derived from the representation, not saved.
-        self.register_buffer(
-            "item_points",
-            torch.as_tensor(_slots(self.layout.item_parts, True), dtype=torch.bool),
-            persistent=False,
-        )
-        self.register_buffer(
-            "global_points",
-            torch.as_tensor(_slots(self.layout.global_parts, False), dtype=torch.bool),
-            persistent=False,
-        )
+        self.register_buffer("item_points", torch.as_tensor(item_points), persistent=False)
+        self.register_buffer("global_points", torch.as_tensor(global_points), persistent=False)
         self.register_buffer(
             "coordinates", torch.as_tensor(np.linalg.inv(frame), dtype=torch.float32)
         )
@@ -295,9 +287,7 @@ class InvariantItemModel(nn.Module):
             if self.node is None
             else self.node(state.flatten(0, 1)).view(B, n, -1)
         )
-        pooled = (
-            state.new_zeros(B, 0) if self.pooled is None else self.pooled(state.mean(dim=1))
-        )
+        pooled = state.new_zeros(B, 0) if self.pooled is None else self.pooled(state.mean(dim=1))
         if self.output_plan is None:
             return pooled
         c, m, r = self.item_slots, self.global_slots, self.r
@@ -350,21 +340,7 @@ class InvariantItemModel(nn.Module):
         X = torch.as_tensor(np.asarray(X)[:STANDARDIZATION_ROWS], dtype=self.frame.dtype)
         node, pair, _ = self.features(X.to(self.frame.device))
         edges = self._edge_inputs(node, pair)[:, self.off_diagonal]
-        _standardize(self.edge, edges.flatten(0, 1), 0)
-        _standardize(self.node, node.flatten(0, 1), MESSAGE_SIZE)
-        if self.pooled is not None:
-            _standardize(self.pooled, node.mean(dim=1), MESSAGE_SIZE)
+        standardize_on_invariants(self.edge, edges.flatten(0, 1))
+        standardize_on_invariants(self.node, node.flatten(0, 1), MESSAGE_SIZE)
+        standardize_on_invariants(self.pooled, node.mean(dim=1), MESSAGE_SIZE)
         return self
-
-
-def _standardize(network, features, free):
-    """Set an MLP's input standardization from ``features``; ``free`` trailing inputs stay."""
-    if not isinstance(network, MLP):
-        return
-    features = features.double().cpu().numpy()
-    padded = np.concatenate([features, np.zeros((len(features), free))], axis=1)
-    network.standardize_inputs(
-        padded, round_off=FLOAT32_ROUND_OFF, size=float32_feature_size(features)
-    )
-    with torch.no_grad():  # the learned context: as it is
-        network.input_scale[len(network.input_scale) - free :] = 1.0
