@@ -15,8 +15,16 @@ import numpy as np
 import torch
 
 from ._evidence import reference_score
+from ._linear_part import linear_predictions
 from ._task import ClassificationTask, per_row_loss
-from ._verdict import MIN_REFERENCE_SCORE, Z_CLEAR, Z_MAX, Verdict, resolving
+from ._verdict import (
+    LEFT_BY_LINEAR_PART,
+    MIN_REFERENCE_SCORE,
+    Z_CLEAR,
+    Z_MAX,
+    Verdict,
+    resolving,
+)
 from .nn import CandidateSymmetries
 
 __all__ = ["allowed_increase", "compared_losses", "confirmed", "outputs_of", "supported"]
@@ -218,8 +226,9 @@ def supported(net, reference, weak, proposal, imposed, X_held, y_held, task, wei
     classify = isinstance(task, ClassificationTask)
     outputs = outputs_of(reference, X_held), outputs_of(net.module_.backbone, X_held)
     c = _compared(*outputs, y_held, task, 0, weights)
+    baseline = linear_predictions(reference, X_held)
     before, after = (
-        reference_score(o.double().numpy(), y_held, classify, weights) for o in outputs
+        reference_score(o.double().numpy(), y_held, classify, weights, baseline) for o in outputs
     )
     accepted, name = proposal
     span = f"its {len(accepted)} most exact directions span {name}"
@@ -231,7 +240,8 @@ def supported(net, reference, weak, proposal, imposed, X_held, y_held, task, wei
     if c.improved and after >= MIN_REFERENCE_SCORE:
         return Verdict(
             "symmetric",
-            f"The reference model explains only {max(before, 0):.0%} of the held-out variation, "
+            f"The reference model explains only {max(before, 0):.0%} of the held-out variation"
+            f"{LEFT_BY_LINEAR_PART if baseline is not None else ''}, "
             f"too little to judge directions one by one, but {span}, and trained with "
             f"{imposed} the model predicts the held-out rows clearly better ({change}; the "
             f"loss lower by at least {-c.bound:.3g} at {CONFIDENCE:.0%} confidence): accepted "

@@ -49,6 +49,7 @@ from ._confirmation import confirmed, supported
 from ._data import weighted_targets
 from ._discrete_search import search_discrete
 from ._evidence import measure_evidence, rate_directions
+from ._linear_part import commuting_maps, fit_linear_part, residual_scale
 from ._model import (
     build_backbone,
     build_invariant_model,
@@ -90,14 +91,28 @@ class Discovery:
     analysis: object
 
 
-def _standardized(backbone, X_train):
+def _standardized(backbone, X_train, linear_part=None):
     """The default backbone with its inputs centred and scaled on the training rows (see MLP).
 
-    Invariant-feature models standardize their networks on the features of the rows.
+    ``linear_part`` ``(W, scale)``, when given, is set as the MLP's fixed
+    linear part and output scale (see :mod:`symlearn._linear_part`).
+    Invariant-feature models standardize their networks on the features of
+    the rows.
     """
     if isinstance(backbone, (MLP, InvariantModel, InvariantItemModel)):
         backbone.standardize_inputs(np.asarray(X_train))
+    if isinstance(backbone, MLP) and linear_part is not None:
+        backbone.set_linear_part(*linear_part)
     return backbone
+
+
+def _linear_part(space, task, X_train, y_train, weights):
+    """``(W, scale)``: the commuting linear part of the targets and the spread it leaves, or None."""
+    maps = commuting_maps(space.input_rep, task.output_rep, space.model_basis)
+    if len(maps) == 0:
+        return None
+    W = fit_linear_part(X_train, y_train, maps, weights)
+    return W, residual_scale(X_train, y_train, W, task.output_rep, space.n_items)
 
 
 def _in_search_space(space, generators):
@@ -239,7 +254,9 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         task,
         on_backbone=partial(check_backbone, X=X, n_outputs=task.n_outputs),
     )
-    _standardized(module.backbone, X_train)
+    # The part of an equivariant target that no searched direction could be judged on.
+    linear_part = _linear_part(space, task, X_train, y_train, w_train)
+    _standardized(module.backbone, X_train, linear_part)
     callbacks = [("collapse_check", estimator.get_collapse_check(X_held, y_held))]
     if space.candidates is not None:
         measure = partial(rate_candidates, space=space, task=task)
@@ -341,7 +358,8 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         collapse_check = dict(net.callbacks_).get("collapse_check")
         if collapse_check is not None:
             collapse_check.pin_reference(net)  # judged against the reference, not a fresh net
-        backbone = _standardized(build_backbone(estimator, n_features, space, task), X_train)
+        backbone = build_backbone(estimator, n_features, space, task)
+        backbone = _standardized(backbone, X_train, linear_part)
         net.module_.backbone = backbone.to(net.device)
         _start_phase(net)
         net.partial_fit(X_train, fit_targets)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ._linear_part import linear_predictions
 from ._task import ClassificationTask
 
 __all__ = ["Evidence", "measure_evidence", "rate_directions", "reference_score"]
@@ -69,7 +70,10 @@ class Evidence:
         The matching unit-norm generators, model coordinates.
     reference_score : float
         The reference model's held-out R^2 (regression) or Brier skill
-        score (classification): 1 is perfect, 0 no better than the mean.
+        score (classification): 1 is perfect, 0 no better than the mean
+        (than its linear part, when it has one).
+    beyond_linear : bool
+        Whether ``reference_score`` is over what the model's linear part leaves.
     """
 
     errors: np.ndarray
@@ -77,12 +81,17 @@ class Evidence:
     floors: np.ndarray
     directions: np.ndarray
     reference_score: float
+    beyond_linear: bool = False
 
 
-def reference_score(outputs, targets, classify, weights=None):
+def reference_score(outputs, targets, classify, weights=None, baseline=None):
     """Held-out R^2 of ``outputs`` (or the Brier skill score of class probabilities).
 
     ``weights``: the rows' sample weights, for weighted means (``None``: alike).
+    ``baseline`` (n, n_outputs): predictions every searched direction leaves
+    alone (the model's linear part, see :mod:`symlearn._linear_part`); the
+    R^2 is then over what they leave, the share of the variation a symmetry
+    could be judged on that the model explains.
     """
     outputs = np.asarray(outputs, dtype=float)
     if classify:
@@ -92,6 +101,8 @@ def reference_score(outputs, targets, classify, weights=None):
     else:
         truth = np.asarray(targets, dtype=float).reshape(outputs.shape)
         predicted = outputs
+        if baseline is not None:
+            truth, predicted = truth - baseline, predicted - baseline
     error = np.average(np.sum((predicted - truth) ** 2, axis=1), weights=weights)
     centre = np.average(truth, axis=0, weights=weights)
     prior = np.average(np.sum((centre - truth) ** 2, axis=1), weights=weights)
@@ -317,8 +328,9 @@ def measure_evidence(backbone, X, targets, space, task, *, random_state=0, weigh
     intervals = _intervals(*first_order.per_row(coefficients), random_state)
     directions = (coefficients.T @ basis.reshape(len(basis), -1)).reshape(-1, *basis.shape[1:])
     directions /= np.linalg.norm(directions, axis=(1, 2), keepdims=True)
-    score = reference_score(first_order.raw, targets, classify, weights)
-    return Evidence(np.sqrt(lam), intervals, floors, directions, score)
+    baseline = linear_predictions(backbone, X)
+    score = reference_score(first_order.raw, targets, classify, weights, baseline)
+    return Evidence(np.sqrt(lam), intervals, floors, directions, score, baseline is not None)
 
 
 def rate_directions(backbone, X, space, task, directions, targets=None, *, random_state=0):

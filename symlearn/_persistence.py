@@ -65,8 +65,9 @@ __all__ = ["FORMAT_VERSION", "load", "save"]
 #: Bumped whenever a file written by this version cannot be read by an older one.
 #: Format 1 named classes by import path; it is no longer read. Format 3 added
 #: the time orientation to the invariant features of a discovered so(p, 1)
-#: (a model of more features than format 2 would rebuild).
-FORMAT_VERSION = 3
+#: (a model of more features than format 2 would rebuild). Format 4 added the
+#: default MLP's fixed linear part (a buffer format 3 files do not hold).
+FORMAT_VERSION = 4
 
 #: Tensor dtypes a file may hold.
 _DTYPES = {
@@ -237,13 +238,19 @@ def _read(path):
 
 
 def _retired(path, version):
-    why = (
-        "which named classes by import path and is no longer read (it was not safe for "
-        "untrusted files)"
-        if version == 1
-        else "which is no longer read (its invariant-feature models of a discovered "
-        "so(p,1) lack the time orientation)"
-    )
+    if version == 1:
+        why = (
+            "which named classes by import path and is no longer read (it was not safe for "
+            "untrusted files)"
+        )
+    elif version == 2:
+        why = (
+            "which is no longer read (its invariant-feature models of a discovered "
+            "so(p,1) lack the time orientation)"
+        )
+    else:
+        why = "which is no longer read (its default networks lack the fixed linear part)"
+
     return (
         f"{path} was written in symlearn file format {version}, {why}. "
         f"Refit the model with this symlearn and save it again."

@@ -240,7 +240,10 @@ class SymmetryDiscoveringRegressor(RegressorMixin, BaseSymmetryDiscoverer):
         ``loss_allowed``).
     reference_score_ : float
         Held-out R^2 of the reference model (Brier skill score for a
-        classifier); below 0.5 the verdict is inconclusive.
+        classifier); below 0.5 the verdict is inconclusive. With an
+        equivariant target and the default backbone, it is the R^2 over what
+        the backbone's linear part leaves (see the user guide's "The linear
+        part every direction leaves alone").
     symmetry_spectrum_ : ndarray of shape (m,)
         Normalized errors of all directions of the search space for the
         reference model, increasing.

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._linear_part import has_linear_part
 from .lie import PLANAR_MOTIONS, planar_motions
 from .reps import Points, Vectors
 from .reps._image import has_image
@@ -100,9 +101,16 @@ def symmetry_report(estimator):
         if estimator.output_rep_ is not None or not hasattr(estimator, "classes_")
         else "Brier skill"
     )
+    # The R^2 is over what the linear part leaves (see symlearn._linear_part).
+    beyond = (
+        ", over what its linear part leaves" if has_linear_part(estimator._state.reference) else ""
+    )
     lines = [
         f"Verdict: {estimator.symmetry_verdict_}. {estimator.symmetry_verdict_reason_}",
-        f"Reference model (trained alone, {kind} {estimator.reference_score_:.3f} on held-out rows).",
+        (
+            f"Reference model (trained alone, {kind} {estimator.reference_score_:.3f} on "
+            f"held-out rows{beyond})."
+        ),
     ]
     if estimator.n_generators_:
         lines.append(

@@ -64,8 +64,14 @@ Z_CLEAR = 1.0
 GAP = 1.5
 
 #: Below this held-out R^2 (Brier skill score for classifiers) the reference
-#: model cannot tell a symmetry from a direction it has not learned.
+#: model cannot tell a symmetry from a direction it has not learned. With a
+#: linear part (see symlearn._linear_part) it is the R^2 over what that part
+#: leaves: a model that learnt only the linear part of a one-step map is
+#: equivariant under every linear map and could tell nothing.
 MIN_REFERENCE_SCORE = 0.5
+
+#: How the reasons name the variation a linear part leaves.
+LEFT_BY_LINEAR_PART = " its linear part leaves"
 
 #: Fewer held-out rows than this cannot carry a verdict: the bootstrap
 #: intervals and the orbit's confirmation need a sample to speak of.
@@ -190,7 +196,8 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True, n_rows=None)
         return verdict(
             "inconclusive",
             f"The reference model explains only {max(evidence.reference_score, 0):.0%} of the "
-            f"held-out variation (R^2 {evidence.reference_score:.2f}), too little to tell a "
+            f"held-out variation{LEFT_BY_LINEAR_PART if evidence.beyond_linear else ''} "
+            f"(R^2 {evidence.reference_score:.2f}), too little to tell a "
             f"symmetry from a direction it has not learned. {_advice()}",
             nothing,
         )

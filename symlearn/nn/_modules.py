@@ -38,6 +38,17 @@ class MLP(nn.Sequential):
         would give them. Measured on a tabular task with features of means
         5-125 (``age, dose, weight, bp``): test MSE 121 without it, against
         25 for a plain MLP behind a ``StandardScaler``.
+    linear_part : torch.Tensor of shape (n_outputs, n_inputs)
+        A fixed linear map of the raw inputs added to the outputs (a buffer,
+        zero until :meth:`set_linear_part` sets it). The estimators set it
+        to the least-squares part of an equivariant target that commutes
+        with every searched direction (see ``symlearn._linear_part``): the
+        near-identity of a one-step map, which the layers then need not
+        learn.
+    output_scale : torch.Tensor of shape (n_outputs,)
+        The layers' outputs are multiplied by it (a buffer, one until
+        :meth:`set_linear_part` sets it): the spread of what the linear part
+        leaves, so that the layers learn it at unit scale.
 
     Examples
     --------
@@ -55,6 +66,8 @@ class MLP(nn.Sequential):
         super().__init__(*layers)
         self.register_buffer("input_offset", torch.zeros(n_inputs))
         self.register_buffer("input_scale", torch.ones(n_inputs))
+        self.register_buffer("linear_part", torch.zeros(n_outputs, n_inputs))
+        self.register_buffer("output_scale", torch.ones(n_outputs))
 
     def standardize_inputs(self, X, *, round_off=ROUND_OFF, size=0.0):
         """Set the fixed input standardization to the mean and spread of the rows ``X``.
@@ -73,8 +86,27 @@ class MLP(nn.Sequential):
             self.input_scale.copy_(torch.as_tensor(scale))
         return self
 
+    def set_linear_part(self, W, scale=None):
+        """Set the fixed linear map ``W`` (n_outputs, n_inputs) and the layers' ``scale`` (n_outputs,).
+
+        The outputs become ``layers(x) * scale + x @ W.T``. Returns ``self``.
+        """
+        W = torch.as_tensor(np.asarray(W, dtype=np.float64))
+        scale = torch.ones(len(W)) if scale is None else torch.as_tensor(np.asarray(scale))
+        if tuple(W.shape) != tuple(self.linear_part.shape) or scale.shape != (len(W),):
+            raise ValueError(
+                f"The linear part must have shape {tuple(self.linear_part.shape)} "
+                f"(outputs, inputs) and its scale ({len(self.linear_part)},); got "
+                f"{tuple(W.shape)} and {tuple(scale.shape)}."
+            )
+        with torch.no_grad():
+            self.linear_part.copy_(W)
+            self.output_scale.copy_(scale)
+        return self
+
     def forward(self, x):
-        return super().forward((x - self.input_offset) / self.input_scale)
+        layers = super().forward((x - self.input_offset) / self.input_scale)
+        return layers * self.output_scale + x @ self.linear_part.T
 
 
 class SymmetryModule(nn.Module):
