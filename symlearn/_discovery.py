@@ -94,14 +94,15 @@ class Discovery:
 def _standardized(backbone, X_train, linear_part=None):
     """The default backbone with its inputs centred and scaled on the training rows (see MLP).
 
-    ``linear_part`` ``(W, scale)``, when given, is set as the MLP's fixed
-    linear part and output scale (see :mod:`symlearn._linear_part`).
+    ``linear_part`` ``(W, scale)``, when given, is set as the fixed linear
+    part and output scale of an MLP or an invariant-feature model (see
+    :mod:`symlearn._linear_part`; it commutes with every searched direction).
     Invariant-feature models standardize their networks on the features of
     the rows.
     """
     if isinstance(backbone, (MLP, InvariantModel, InvariantItemModel)):
         backbone.standardize_inputs(np.asarray(X_train))
-    if isinstance(backbone, MLP) and linear_part is not None:
+    if isinstance(backbone, (MLP, InvariantModel)) and linear_part is not None:
         backbone.set_linear_part(*linear_part)
     return backbone
 
@@ -112,7 +113,7 @@ def _linear_part(space, task, X_train, y_train, weights):
     if len(maps) == 0:
         return None
     W = fit_linear_part(X_train, y_train, maps, weights)
-    return W, residual_scale(X_train, y_train, W, task.output_rep, space.n_items)
+    return W, residual_scale(X_train, y_train, W, task.output_rep, space.n_items, weights)
 
 
 def _in_search_space(space, generators):
@@ -216,15 +217,16 @@ def _unbuildable(estimator, space, task, exact):
     return None
 
 
-def _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets):
+def _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets, linear_part):
     """Train, in place of the reference backbone, the invariant-feature model of ``exact``.
 
     The phase an augmented model would take, as long (early stopping on the
     held-out rows): the model is exactly invariant, so the augmentation is off.
+    It keeps the reference's ``linear_part`` (see :func:`_standardized`).
     """
     generators = space.to_model(exact)
     model = build_invariant_model(estimator, space, task, generators)
-    net.module_.backbone = _standardized(model, X_train).to(net.device)
+    net.module_.backbone = _standardized(model, X_train, linear_part).to(net.device)
     augmentation = net.module_.augmentation
     active = augmentation.active.clone()
     augmentation.active.zero_()
@@ -374,7 +376,9 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         if verdict.name == "symmetric" and exact is not None:
             if unbuildable is not None:
                 raise unbuildable
-            _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets)
+            _train_invariant_model(
+                estimator, net, space, task, exact, X_train, fit_targets, linear_part
+            )
             # The exact model must be confirmed as an augmented one would be.
             verdict = checked(
                 verdict,

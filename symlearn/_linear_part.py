@@ -38,8 +38,13 @@ __all__ = [
 
 #: The constraint on ``W`` is a square matrix of side outputs x inputs; a
 #: larger one is not solved (its eigendecomposition would cost seconds), and
-#: the backbone learns the whole target, as it would without this.
-MAX_MAP_ENTRIES = 2500
+#: the backbone learns the whole target, as it would without this. Five
+#: two-body states in and out (40 x 40) take 2 s with both cores busy.
+MAX_MAP_ENTRIES = 1600
+
+#: Nor are more commuting maps than this fitted: the ridge's moments cost
+#: maps^2 x outputs x inputs per fold (400 maps of 40 x 40: 0.5 s in all).
+MAX_MAPS = 400
 
 #: Eigenvalues of the constraint below this fraction of its largest are zero.
 NULL_TOLERANCE = 1e-10
@@ -69,12 +74,16 @@ def commuting_maps(input_rep, output_rep, directions):
     -------
     ndarray of shape (b, n_outputs, n_features)
         Orthonormal (in the Frobenius inner product); ``b = 0`` when nothing
-        commutes, for images, and beyond ``MAX_MAP_ENTRIES``.
+        commutes, for images, and beyond ``MAX_MAP_ENTRIES`` or ``MAX_MAPS``.
     """
     n_inputs = input_rep.size
     n_outputs = (output_rep or Scalars(1)).size
     empty = np.zeros((0, n_outputs, n_inputs))
-    if output_rep is None or has_image(input_rep) or has_image(output_rep):
+    # Invariant targets (Scalars outputs included) keep no linear part: it
+    # would be a regression on the Scalars inputs, nothing a direction moves.
+    if output_rep is None or output_rep.dim is None:
+        return empty
+    if has_image(input_rep) or has_image(output_rep):
         return empty
     size = n_outputs * n_inputs
     if size > MAX_MAP_ENTRIES:
@@ -84,19 +93,25 @@ def commuting_maps(input_rep, output_rep, directions):
     linear = directions
     if output_rep.dim is not None and directions.shape[-1] == output_rep.dim + 1:
         linear = directions[..., :-1, :-1]  # affine directions act on outputs by their linear part
-    if output_rep.dim is None:
-        R = np.zeros((len(directions), n_outputs, n_outputs))
-    else:
-        R, _ = _tangent_matrices(output_rep, None, linear)
-    # The constraint R_L W - W T_L = 0 and W c_L = 0 on w = vec(W) (row-major),
-    # accumulated as its Gram matrix, one direction at a time.
-    gram = np.zeros((size, size))
-    eye_in, eye_out = np.eye(n_inputs), np.eye(n_outputs)
-    for R_L, T_L, c_L in zip(R, T_in, c_in):
-        K = np.kron(R_L, eye_in) - np.kron(eye_out, T_L.T)
-        gram += K.T @ K + np.kron(eye_out, np.outer(c_L, c_L))
+    R, _ = _tangent_matrices(output_rep, None, linear)
+    # The constraint K_L w = vec(R_L W - W T_L) = 0 and W c_L = 0 on w = vec(W)
+    # (row-major), K_L = R_L (x) I - I (x) T_L^T, as the Gram matrix
+    # sum_L K_L^T K_L: its square terms summed over the directions first, its
+    # cross terms sum_L R_L (x) T_L as one matrix product (gl(40): 1,600
+    # directions, 87 s as one Kronecker product per direction).
+    k = len(directions)
+    squares_out = np.einsum("kji,kjl->il", R, R)
+    squares_in = np.einsum("kij,klj->il", T_in, T_in) + c_in.T @ c_in
+    cross = (R.reshape(k, -1).T @ T_in.reshape(k, -1)).reshape(
+        n_outputs, n_outputs, n_inputs, n_inputs
+    )
+    cross = cross.transpose(0, 2, 1, 3).reshape(size, size)  # sum_L R_L (x) T_L
+    gram = np.kron(squares_out, np.eye(n_inputs)) + np.kron(np.eye(n_outputs), squares_in)
+    gram -= cross + cross.T
     values, vectors = np.linalg.eigh(gram)
     null = values <= NULL_TOLERANCE * max(values.max(initial=0.0), 1.0)
+    if null.sum() > MAX_MAPS:
+        return empty
     return vectors[:, null].T.reshape(-1, n_outputs, n_inputs)
 
 
@@ -122,8 +137,17 @@ def _normal_equations(X, Y, maps, weights):
     """
     weighted = X if weights is None else X * weights[:, None]
     Sxx, Sxy = weighted.T @ X, weighted.T @ Y
-    moved = maps @ Sxx  # (b, o, D)
-    return np.einsum("aod,bod->ab", moved, maps), np.einsum("bod,do->b", maps, Sxy)
+    flat = maps.reshape(len(maps), -1)  # (b, o D): matrix products, not einsums
+    moved = (maps @ Sxx).reshape(len(maps), -1)
+    return moved @ flat.T, flat @ Sxy.T.reshape(-1)
+
+
+def _unit_mean(weights, n):
+    """Sample weights of mean 1 (all ones for None): sums of them neither overflow nor vanish."""
+    if weights is None:
+        return np.ones(n)
+    weights = np.asarray(weights, dtype=np.float64)
+    return weights / np.mean(weights / weights.max()) / weights.max()
 
 
 def _ridge(A, b, alpha):
@@ -150,7 +174,7 @@ def fit_linear_part(X, Y, maps, weights=None):
     Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
     if len(maps) == 0:
         return np.zeros((Y.shape[1], X.shape[1]))
-    w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = _unit_mean(weights, len(X))
     A, b = _normal_equations(X, Y, maps, w)
     alphas = RIDGE_GRID * max(np.linalg.eigvalsh(A)[-1], 1e-300)
     folds = np.arange(len(X)) % N_FOLDS
@@ -167,20 +191,23 @@ def fit_linear_part(X, Y, maps, weights=None):
     return np.einsum("b,bod->od", _ridge(A, b, alphas[best]), maps)
 
 
-def residual_scale(X, Y, W, output_rep, n_items=None):
+def residual_scale(X, Y, W, output_rep, n_items=None, weights=None):
     """The spread of what ``W`` leaves of ``Y``, per output: one value per moving block.
 
     The scale :class:`~symlearn._scaling.RepStandardizer` would give the
     residual, so it commutes with the output action as the targets' does;
     at least ``FLOAT32_ROUND_OFF`` times the targets' own, since the model's
     float32 outputs cannot resolve less (an exactly linear target leaves
-    round-off, which must not set the layers' unit).
+    round-off, which must not set the layers' unit). ``weights`` (n,): the
+    rows' sample weights, as for :func:`fit_linear_part`.
     """
     Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
     rep = output_rep or Scalars(Y.shape[1])
     residual = Y - np.asarray(X, dtype=np.float64) @ W.T
-    scale = RepStandardizer(rep, n_items).fit(residual).scale_
-    return np.maximum(scale, FLOAT32_ROUND_OFF * RepStandardizer(rep, n_items).fit(Y).scale_)
+    # Rows weighted as in the fit: a root mean square of rows scaled by sqrt(w).
+    root = np.sqrt(_unit_mean(weights, len(X)))[:, None]
+    scale = RepStandardizer(rep, n_items).fit(residual * root).scale_
+    return np.maximum(scale, FLOAT32_ROUND_OFF * RepStandardizer(rep, n_items).fit(Y * root).scale_)
 
 
 def has_linear_part(backbone):

@@ -193,14 +193,24 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True, n_rows=None)
             nothing,
         )
     if evidence.reference_score < MIN_REFERENCE_SCORE:
-        return verdict(
-            "inconclusive",
+        explains = (
             f"The reference model explains only {max(evidence.reference_score, 0):.0%} of the "
             f"held-out variation{LEFT_BY_LINEAR_PART if evidence.beyond_linear else ''} "
-            f"(R^2 {evidence.reference_score:.2f}), too little to tell a "
-            f"symmetry from a direction it has not learned. {_advice()}",
-            nothing,
+            f"(R^2 {evidence.reference_score:.2f})"
         )
+        if evidence.beyond_linear:
+            # Noise beyond a linear equivariant target looks the same as signal not learnt.
+            reason = (
+                f"{explains}. That part commutes with every searched direction: either the "
+                f"target is it plus noise, and every searched direction is a symmetry, or "
+                f"the model has not learnt the rest. In the second case: {_advice()}"
+            )
+        else:
+            reason = (
+                f"{explains}, too little to tell a symmetry from a direction it has not "
+                f"learned. {_advice()}"
+            )
+        return verdict("inconclusive", reason, nothing)
     # The tolerance is relative to an arbitrary motion's error.
     scale = arbitrary_error(evidence)
     passes = ((upper if not tested else lower) <= Z_MAX) & (

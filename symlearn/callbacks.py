@@ -7,6 +7,7 @@ import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
+from ._linear_part import linear_predictions
 from .exceptions import PredictionsCollapsedError
 
 __all__ = ["CandidateWeighting", "CollapseCheck", "EpochProgressBar", "ThreadTuning"]
@@ -194,9 +195,14 @@ class CollapseCheck(Callback):
             with torch.no_grad():
                 outputs = net.infer(self.X_)
                 loss = float(net.get_loss(outputs, self.y_, training=False))
-                outputs = outputs.double()
+                outputs = outputs.double().cpu()
         finally:
             module.train(was_training)
+        # A backbone's linear part moves with every row whatever the layers do:
+        # the spread is measured on what the layers add (see symlearn._linear_part).
+        linear = linear_predictions(getattr(module, "backbone", None), self.X_.cpu().numpy())
+        if linear is not None:
+            outputs = outputs - torch.as_tensor(linear)
         # Each row against the next one: n pairs of unrelated rows, no RNG.
         return float(self.discrepancy(outputs, outputs.roll(1, dims=0)).mean()), loss
 

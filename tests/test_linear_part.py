@@ -140,3 +140,21 @@ def test_a_model_that_learnt_only_the_linear_part_cannot_tell_a_symmetry():
     assert est.reference_score_ < 0.5
     assert "of the held-out variation its linear part leaves" in est.symmetry_verdict_reason_
     assert "over what its linear part leaves" in est.describe_symmetry()
+
+
+def test_a_linear_target_plus_noise_is_inconclusive_and_says_why():
+    # All of gl(2) commutes with y = (A (x) I) x: what the linear part leaves
+    # is noise, which looks like signal the model has not learnt.
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((2, 2))
+    X = rng.standard_normal((400, 4))
+    y = np.einsum("vw,nwd->nvd", A, X.reshape(400, 2, 2)).reshape(400, 4)
+    y = y + 0.05 * rng.standard_normal(y.shape)
+    rep = Vectors(2, 2)
+    est = SymmetryDiscoveringRegressor(
+        input_rep=rep, output_rep=rep, max_epochs=60, random_state=0
+    ).fit(X, y)
+    assert est.symmetry_verdict_ == "inconclusive"
+    assert "either the target is it plus noise" in est.symmetry_verdict_reason_
+    # The predictions are the linear part's, to the noise.
+    assert np.mean((est.predict(X) - y) ** 2) < 2 * 0.05**2

@@ -6,10 +6,48 @@ from torch import nn
 
 from .._scaling import ROUND_OFF, _mean_and_std, _safe_scale
 
-__all__ = ["MLP", "SymmetryModule"]
+__all__ = ["MLP", "LinearPart", "SymmetryModule"]
 
 
-class MLP(nn.Sequential):
+class LinearPart:
+    """A module's fixed linear part: ``outputs * output_scale + x @ linear_part.T``.
+
+    Two buffers, saved with the weights: ``linear_part`` (n_outputs,
+    n_inputs), zero, and ``output_scale`` (n_outputs,), one, until
+    :meth:`set_linear_part` sets them. The estimators set them for an
+    equivariant target to the least-squares part that commutes with every
+    searched direction (see ``symlearn._linear_part``) and the spread of
+    what it leaves: the near-identity of a one-step map, which the module
+    then need not learn, while it learns the rest at unit scale.
+    """
+
+    def _init_linear_part(self, n_outputs, n_inputs):
+        self.register_buffer("linear_part", torch.zeros(n_outputs, n_inputs))
+        self.register_buffer("output_scale", torch.ones(n_outputs))
+
+    def set_linear_part(self, W, scale=None):
+        """Set the fixed linear map ``W`` (n_outputs, n_inputs) and the outputs' ``scale`` (n_outputs,).
+
+        The outputs become ``outputs(x) * scale + x @ W.T``. Returns ``self``.
+        """
+        W = torch.as_tensor(np.asarray(W, dtype=np.float64))
+        scale = torch.ones(len(W)) if scale is None else torch.as_tensor(np.asarray(scale))
+        if tuple(W.shape) != tuple(self.linear_part.shape) or scale.shape != (len(W),):
+            raise ValueError(
+                f"The linear part must have shape {tuple(self.linear_part.shape)} "
+                f"(outputs, inputs) and its scale ({len(self.linear_part)},); got "
+                f"{tuple(W.shape)} and {tuple(scale.shape)}."
+            )
+        with torch.no_grad():
+            self.linear_part.copy_(W)
+            self.output_scale.copy_(scale)
+        return self
+
+    def _with_linear_part(self, outputs, x):
+        return outputs * self.output_scale + x @ self.linear_part.T
+
+
+class MLP(LinearPart, nn.Sequential):
     """Fully connected network, the default backbone.
 
     A smooth activation (SiLU) is the default because the consistency term
@@ -38,17 +76,9 @@ class MLP(nn.Sequential):
         would give them. Measured on a tabular task with features of means
         5-125 (``age, dose, weight, bp``): test MSE 121 without it, against
         25 for a plain MLP behind a ``StandardScaler``.
-    linear_part : torch.Tensor of shape (n_outputs, n_inputs)
-        A fixed linear map of the raw inputs added to the outputs (a buffer,
-        zero until :meth:`set_linear_part` sets it). The estimators set it
-        to the least-squares part of an equivariant target that commutes
-        with every searched direction (see ``symlearn._linear_part``): the
-        near-identity of a one-step map, which the layers then need not
-        learn.
-    output_scale : torch.Tensor of shape (n_outputs,)
-        The layers' outputs are multiplied by it (a buffer, one until
-        :meth:`set_linear_part` sets it): the spread of what the linear part
-        leaves, so that the layers learn it at unit scale.
+    linear_part, output_scale : torch.Tensor
+        The fixed linear part added to the layers' outputs (see
+        :class:`LinearPart`); it maps the raw inputs, not the standardized ones.
 
     Examples
     --------
@@ -66,8 +96,7 @@ class MLP(nn.Sequential):
         super().__init__(*layers)
         self.register_buffer("input_offset", torch.zeros(n_inputs))
         self.register_buffer("input_scale", torch.ones(n_inputs))
-        self.register_buffer("linear_part", torch.zeros(n_outputs, n_inputs))
-        self.register_buffer("output_scale", torch.ones(n_outputs))
+        self._init_linear_part(n_outputs, n_inputs)
 
     def standardize_inputs(self, X, *, round_off=ROUND_OFF, size=0.0):
         """Set the fixed input standardization to the mean and spread of the rows ``X``.
@@ -86,27 +115,9 @@ class MLP(nn.Sequential):
             self.input_scale.copy_(torch.as_tensor(scale))
         return self
 
-    def set_linear_part(self, W, scale=None):
-        """Set the fixed linear map ``W`` (n_outputs, n_inputs) and the layers' ``scale`` (n_outputs,).
-
-        The outputs become ``layers(x) * scale + x @ W.T``. Returns ``self``.
-        """
-        W = torch.as_tensor(np.asarray(W, dtype=np.float64))
-        scale = torch.ones(len(W)) if scale is None else torch.as_tensor(np.asarray(scale))
-        if tuple(W.shape) != tuple(self.linear_part.shape) or scale.shape != (len(W),):
-            raise ValueError(
-                f"The linear part must have shape {tuple(self.linear_part.shape)} "
-                f"(outputs, inputs) and its scale ({len(self.linear_part)},); got "
-                f"{tuple(W.shape)} and {tuple(scale.shape)}."
-            )
-        with torch.no_grad():
-            self.linear_part.copy_(W)
-            self.output_scale.copy_(scale)
-        return self
-
     def forward(self, x):
         layers = super().forward((x - self.input_offset) / self.input_scale)
-        return layers * self.output_scale + x @ self.linear_part.T
+        return self._with_linear_part(layers, x)
 
 
 class SymmetryModule(nn.Module):

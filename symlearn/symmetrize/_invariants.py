@@ -32,6 +32,7 @@ from .._scaling import FLOAT32_ROUND_OFF, float32_feature_size
 from ..lie import identify_algebra, invariant_forms, orthonormal_span
 from ..lie._structure import split_scaling
 from ..nn import MLP
+from ..nn._modules import LinearPart
 from ..reps import Points, Scalars, Tensor, Vectors
 
 __all__ = ["InvariantFeatures", "InvariantModel", "check_invariant_layout", "invariant_frame"]
@@ -218,6 +219,7 @@ class InvariantFeatures(nn.Module):
     def __init__(self, rep, frame, form, *, oriented=True, scaling=False, time_oriented=False):
         super().__init__()
         self.scaling = bool(scaling)
+        self.n_inputs = rep.size
         vector_index, other_index, points = _layout(rep)
         frame = np.asarray(frame, dtype=float)
         form = np.asarray(form, dtype=float)
@@ -292,7 +294,7 @@ class InvariantFeatures(nn.Module):
         return self.invariants(x)[0]
 
 
-class InvariantModel(nn.Module):
+class InvariantModel(LinearPart, nn.Module):
     """A backbone on invariant features: exactly invariant or equivariant outputs.
 
     Invariant outputs are the backbone's. For a ``Vectors(m, d)`` output
@@ -313,6 +315,14 @@ class InvariantModel(nn.Module):
         From ``(B, features.n_features)`` to ``(B, n_coefficients(...))``.
     output_rep : symlearn.reps.Rep or None
         ``None``: invariant outputs.
+
+    Attributes
+    ----------
+    linear_part, output_scale : torch.Tensor
+        With an ``output_rep``, a fixed linear part of the rows added to the
+        outputs (see :class:`~symlearn.nn.LinearPart`): the reference
+        model's, which commutes with every searched direction and so with
+        the group.
     """
 
     def __init__(self, features, backbone, output_rep=None):
@@ -320,6 +330,8 @@ class InvariantModel(nn.Module):
         self.features, self.backbone = features, backbone
         self.output_rep = output_rep
         n_coefficients(features, output_rep)  # raises for what it cannot build
+        if output_rep is not None:
+            self._init_linear_part(output_rep.size, features.n_inputs)
         # B^-1 in the vectors' own axes (v = E a): the invariant rank-2 tensor.
         moved = features.frame[:, : features.r]
         self.register_buffer("inverse_form", moved @ torch.linalg.inv(features.form) @ moved.T)
@@ -366,7 +378,7 @@ class InvariantModel(nn.Module):
                 tensor = tensor + (c[:, -1] * squared_scale)[:, None, None] * self.inverse_form
                 outputs.append(tensor.flatten(1))
                 start += size
-        return torch.cat(outputs, dim=1)
+        return self._with_linear_part(torch.cat(outputs, dim=1), x)
 
 
 def standardize_on_invariants(network, features, free=0):
