@@ -61,6 +61,7 @@ from ._discrete_elements import (
     output_map,
     permutation,
     plane_turn,
+    preserved_forms,
     reachable,
     snapped,
 )
@@ -105,6 +106,8 @@ class _Search:
         self.rep = space.input_rep
         self.axes = self.rep.dim - 1 if self.rep.affine else self.rep.dim
         self.continuous = [np.asarray(L)[: self.axes, : self.axes] for L in continuous]
+        # What every element of the continuous group preserves, found once for every query.
+        self.forms = preserved_forms(self.continuous) if self.continuous else None
         self.features_as_items = features_as_items
         self.found = []
         self.group = None  # (the finds it was closed over, their finite group or None)
@@ -300,7 +303,9 @@ class _Search:
             if (
                 self.continuous
                 and not np.allclose(simple, u)
-                and reachable(mirror(simple) @ mirror(u), self.continuous, tolerance=0.1)
+                and reachable(
+                    mirror(simple) @ mirror(u), self.continuous, tolerance=0.1, forms=self.forms
+                )
             ):
                 u = simple
             if any(abs(u @ v) > np.cos(np.radians(3 * SNAP_DEGREES)) for v in seen):
@@ -340,7 +345,8 @@ class _Search:
             # Every element the finds generate (the half turn of a C4 as well as its quarter).
             group = closure([(m,) for m in self.linears], MAX_TURNS_AND_MIRRORS)
             found = [h for (h,) in group] if group is not None else found + self.linears
-        return reachable(np.stack([linear @ np.linalg.inv(h) for h in found]), self.continuous)
+        moved = np.stack([linear @ np.linalg.inv(h) for h in found])
+        return reachable(moved, self.continuous, forms=self.forms)
 
     def point_reflection(self):
         if self.axes < 2:

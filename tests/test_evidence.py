@@ -1,9 +1,11 @@
 """The reference model's evidence, measured on hand-written models whose symmetries are known exactly."""
 
 import numpy as np
+import pytest
 import torch
 
 from symlearn import SymmetryDiscoveringRegressor
+from symlearn import _evidence as evidence_module
 from symlearn._evidence import measure_evidence, rate_directions, reference_score
 from symlearn._space import resolve_search_space
 from symlearn._task import ClassificationTask, RegressionTask
@@ -89,3 +91,66 @@ def test_reference_score_is_r2_for_regression_and_brier_skill_for_classification
     assert reference_score(confident, labels, classify=True) > 0.999
     assert abs(reference_score(np.zeros((4, 2)), labels, classify=True)) < 1e-12
     assert isinstance(ClassificationTask(np.array([0, 1])), ClassificationTask)
+
+
+def pencil_forms(d=6, seed=0, constant=None):
+    """gl(d)'s normalizing form on tabular rows (a constant feature if asked) and a rank-deficient G."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((500, d)) * rng.uniform(0.3, 3.0, d)
+    if constant is not None:
+        X[:, constant] = 0.0
+    A = rng.standard_normal((d * d, d * d // 2))
+    return A @ A.T, np.kron(np.eye(d), X.T @ X / len(X))
+
+
+def test_the_one_call_pencil_solves_what_whitening_solves(monkeypatch):
+    G, N = pencil_forms()
+    assert evidence_module._safely_positive_definite(N)
+    lam, C = evidence_module._pencil(G, N)
+    monkeypatch.setattr(evidence_module, "_safely_positive_definite", lambda N: False)
+    lam_w, C_w = evidence_module._pencil(G, N)
+    np.testing.assert_allclose(lam, lam_w, atol=1e-10 * lam.max())
+    np.testing.assert_allclose(C.T @ N @ C, np.eye(len(N)), atol=1e-10)
+    np.testing.assert_allclose(G @ C, N @ C * lam, atol=1e-8 * lam.max())
+    # The exact null space (half of gl(6)) is the same span either way.
+    k = int(np.sum(lam < 1e-9 * lam.max()))
+    assert k == 18
+    cosines = np.linalg.svd(
+        np.linalg.qr(C[:, :k])[0].T @ np.linalg.qr(C_w[:, :k])[0], compute_uv=False
+    )
+    assert cosines.min() > 1 - 1e-9
+
+
+def test_a_singular_normalizing_form_is_whitened_and_its_null_space_left_out():
+    G, N = pencil_forms(constant=2)
+    assert not evidence_module._safely_positive_definite(N)
+    C = evidence_module._pencil(G, N)[1]
+    # gl(6) with one constant feature: the 6 directions that read it move nothing.
+    assert C.shape == (36, 30)
+    np.testing.assert_allclose(C.T @ N @ C, np.eye(30), atol=1e-10)
+    # Nearly singular, within the estimate's margin: whitened too.
+    assert not evidence_module._safely_positive_definite(N + 1e-12 * np.eye(36))
+
+
+@pytest.mark.parametrize("output_rep", [None, Vectors(1, 2)])
+def test_per_row_values_of_combined_directions_are_the_combinations_of_the_basis_ones(output_rep):
+    X, _, space, task = setup()
+    torch.manual_seed(0)
+    backbone = Radius(0.3)
+    if output_rep is not None:
+        y = np.random.default_rng(2).standard_normal((len(X), 2))
+        task = RegressionTask.fit(y, output_rep=output_rep, input_rep=Vectors(1, 2))[0]
+        backbone = torch.nn.Sequential(
+            torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)
+        )
+    first_order = evidence_module._first_order(backbone, X, space, task, space.model_basis)
+    C = np.random.default_rng(1).standard_normal((len(space.model_basis), 3))
+    residual, baseline = first_order.per_row(C)
+    # The same values from the basis's own quantities, combined row by row.
+    ((tangents, res, moved),) = first_order.blocks()
+    combined = np.einsum("nok,kj->noj", res.numpy(), C)
+    moved_outputs = np.einsum("nok,kj->noj", moved.numpy(), C)
+    tangent = np.einsum("nkd,kj->njd", tangents.numpy(), C)
+    expected = first_order.sensitivity * np.einsum("njd,d->nj", tangent**2, first_order.weights)
+    np.testing.assert_allclose(residual, (combined**2).sum(1), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(baseline, expected + (moved_outputs**2).sum(1), rtol=1e-10)

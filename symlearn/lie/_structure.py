@@ -128,7 +128,8 @@ def _varimax_from(loadings, rotation, max_iter, tol):
     objective = 0.0
     for _ in range(max_iter):
         rotated = loadings @ rotation
-        target = rotated**3 - rotated @ np.diag(np.sum(rotated**2, axis=0)) / p
+        # Columns scaled by broadcasting: a diagonal matrix product costs p k^2.
+        target = rotated**3 - rotated * (np.sum(rotated**2, axis=0) / p)
         u, s, vt = np.linalg.svd(loadings.T @ target)
         rotation = u @ vt
         previous, objective = objective, np.sum(s)

@@ -111,6 +111,14 @@ class Vectors(Rep):
 
     _algebra_block = _group_block
 
+    def _part_tangent(self, generators, x):
+        # Every vector of a row meets every generator in one product, not
+        # a Kronecker block per generator (gl(50): 2,500 blocks a call).
+        L = _linear_part(generators, self.vector_dim).to(x.dtype)
+        vectors = x.reshape(x.shape[0], self.n, self.vector_dim)
+        moved = torch.einsum("kij,nmj->nkmi", L, vectors)
+        return moved.reshape(x.shape[0], len(generators), self.size)
+
     def __eq__(self, other):
         return (
             type(other) is Vectors
