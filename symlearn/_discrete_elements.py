@@ -126,18 +126,45 @@ def mirror(u):
 #: Every this many steps the search gives up on a distance that stopped falling.
 PLATEAU_STEPS = 20
 
-#: Forms the generators preserve to this relative residual are preserved by
-#: every element of their group (:func:`~symlearn.lie.invariant_forms`).
+#: Forms the unit generators preserve to this relative residual are preserved
+#: by every element of their group (:func:`~symlearn.lie.invariant_forms`).
 FORM_RTOL = 1e-6
 
 #: Room for the forms' own residual when a matrix is checked against them.
 FORM_SLACK = 1e-4
 
+#: At most this many forms are checked: beyond, as many random combinations
+#: of them (so(2) of two features among 50 preserves 1,177 forms).
+MAX_CHECKED_FORMS = 8
+
+#: Forms are looked for up to this many axes: their d (d + 1) / 2 unknowns
+#: cost d^6 to solve (30 axes: 0.15 s, 50: seconds, more than they save).
+MAX_FORM_AXES = 30
+
 
 def preserved_forms(generators):
-    """The unit symmetric forms (f, d, d) that every generator preserves (none: (0, d, d))."""
-    residuals, forms = invariant_forms(np.stack(generators))
-    return forms[residuals <= FORM_RTOL]
+    """Symmetric forms (f, d, d) that every generator preserves, at most ``MAX_CHECKED_FORMS``.
+
+    None (f = 0) beyond ``MAX_FORM_AXES`` axes.
+
+    The generators are taken at unit norm, as :func:`reachable` searches
+    them: a residual relative to the whole stack would let one generator
+    1e7 times larger than another hide a form the small one moves. A
+    combination of preserved forms is preserved, and one that a matrix
+    moves is moved by almost every random combination of them.
+    """
+    stack = np.stack(generators).astype(float)
+    if stack.shape[-1] > MAX_FORM_AXES:
+        return np.zeros((0, *stack.shape[1:]))
+    stack = stack / np.maximum(np.linalg.norm(stack, axis=(1, 2)), 1e-300)[:, None, None]
+    residuals, forms = invariant_forms(stack)
+    forms = forms[residuals <= FORM_RTOL]
+    if len(forms) > MAX_CHECKED_FORMS:
+        mixing, _ = np.linalg.qr(
+            np.random.default_rng(0).standard_normal((len(forms), MAX_CHECKED_FORMS))
+        )
+        forms = np.einsum("fc,fab->cab", mixing, forms)
+    return forms
 
 
 def _keep_forms(targets, forms, tolerance):
@@ -152,7 +179,9 @@ def _keep_forms(targets, forms, tolerance):
     if not len(forms):
         return np.ones(len(targets), dtype=bool)
     eps = tolerance * math.sqrt(targets.shape[-1])
-    moved = np.einsum("mba,fbc,mcd->mfad", targets, forms, targets) - forms
+    # Batched products (m, f, d, d): a three-operand einsum loops m f d^4 times.
+    T = targets[:, None]
+    moved = np.swapaxes(T, -1, -2) @ forms[None] @ T - forms[None]
     change = np.linalg.norm(moved, axis=(2, 3))  # (m, f)
     size = np.linalg.norm(targets, ord=2, axis=(1, 2)) + eps
     bound = np.linalg.norm(forms, ord=2, axis=(1, 2)) * (2 * size[:, None] * eps + eps**2)
@@ -176,13 +205,15 @@ def reachable(M, generators, starts=8, steps=150, tolerance=1e-2, forms=None):
     M = np.asarray(M, dtype=float)
     targets = M.reshape(-1, *M.shape[-2:])
     targets = targets[np.linalg.det(targets) > 0]
-    if len(targets) and len(generators):
-        # A matrix that moves a preserved form is refused without a search
-        # (so(10) of a form, 48 turns: 0.57 s to find none of them reached).
-        forms = preserved_forms(generators) if forms is None else forms
-        targets = targets[_keep_forms(targets, forms, tolerance)]
     if not len(targets):
         return False
+    if len(generators):
+        # When every matrix moves a preserved form, none is reached, and the
+        # search is spared (so(10) of a form, 48 turns: 0.57 s to find none).
+        # Otherwise all of them are searched together, as without the forms.
+        forms = preserved_forms(generators) if forms is None else forms
+        if not _keep_forms(targets, forms, tolerance).any():
+            return False
     m, d = len(targets), targets.shape[-1]
     L = torch.as_tensor(np.stack(generators), dtype=torch.float64)
     L = L / torch.linalg.matrix_norm(L).clamp_min(1e-12)[:, None, None]

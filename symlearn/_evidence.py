@@ -53,9 +53,9 @@ CONSTANT_FEATURE = 1e-8
 STUCK_FRACTION = 0.01
 
 #: A normalizing form whose estimated reciprocal condition number is above
-#: this is solved with the target form in one call; three decades from
-#: the ``rtol`` below which whitening leaves directions out, so the call
-#: never keeps one that whitening would drop.
+#: this is solved with the target form in one call (then checked: see
+#: ``_pencil``); three decades from the ``rtol`` below which whitening
+#: leaves directions out.
 MIN_RCOND = 1e-6
 
 
@@ -284,15 +284,23 @@ def _intervals(residual, baseline, random_state):
 def _pencil(G, N, rtol=1e-9):
     """Generalized eigenvectors of ``G c = lambda N c`` on the range of ``N``, increasing.
 
-    The columns are ``N``-orthonormal. A safely positive definite ``N`` has
-    no null space to leave out, and one LAPACK call (``sygvd``: Cholesky,
+    The columns are ``N``-orthonormal. A positive definite ``N`` whose
+    eigenvalues are all above ``rtol`` of the largest has no direction for
+    whitening to leave out, and one LAPACK call (``sygvd``: Cholesky,
     reduction, divide and conquer) solves the pencil in about half the time
-    of whitening by ``N``'s own eigenvectors, which a singular ``N`` (a
+    of whitening by ``N``'s own eigenvectors, which any other ``N`` (a
     constant feature) still needs.
     """
     if _safely_positive_definite(N):
         lam, vectors = scipy.linalg.eigh(G, N, driver="gvd", check_finite=False)
-        return np.clip(lam, 0.0, None), vectors
+        # N-orthonormal columns are N^(-1/2) U (U orthogonal), so the
+        # largest squared column bounds N's smallest eigenvalue from below,
+        # lambda_min >= 1 / (k max |c|^2), and the 1-norm its largest from
+        # above: this proves that whitening would have kept every direction
+        # (LAPACK's condition estimate can be fooled; this cannot).
+        smallest = 1.0 / (len(N) * np.max(np.sum(vectors**2, axis=0)))
+        if smallest > rtol * np.abs(N).sum(axis=0).max():
+            return np.clip(lam, 0.0, None), vectors
     values, vectors = np.linalg.eigh(N)
     keep = values > rtol * max(values.max(initial=0.0), 1e-300)
     whiten = vectors[:, keep] / np.sqrt(values[keep])
@@ -301,10 +309,11 @@ def _pencil(G, N, rtol=1e-9):
 
 
 def _safely_positive_definite(N):
-    """Whether ``N`` is positive definite with condition number below ``1 / MIN_RCOND``.
+    """Whether ``N`` looks positive definite with condition number below ``1 / MIN_RCOND``.
 
     LAPACK's estimate from the Cholesky factor (``pocon``, in the 1-norm,
-    which bounds the 2-norm's from above) costs a few triangular solves.
+    which bounds the 2-norm's from above) costs a few triangular solves; it
+    spares the one-call solve on forms it can already tell are singular.
     """
     if len(N) == 0:
         return False

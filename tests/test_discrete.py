@@ -81,6 +81,32 @@ def test_a_chiral_target_keeps_no_mirror():
     assert "point_reflection" not in _kinds(estimator)
 
 
+PARITY_MISSED = pytest.mark.xfail(
+    strict=True,
+    reason="The plain reference judges mirrors: its held-out loss rises 13-37% on mirrored rows "
+    "(allowance 25%). Judging them on the model trained with the confirmed so(3) found the "
+    "mirror here but lost a C4 turn beside a rotation (bench_discrete fourfold_with_rotation), "
+    "so it was not kept. If this passes, the parity target is met.",
+)
+
+
+@pytest.mark.slow  # default fits on 2,000 rows, about a minute each
+@pytest.mark.parametrize("chiral", [pytest.param(False, marks=PARITY_MISSED), True])
+def test_beside_a_rotation_group_a_gram_target_keeps_its_mirrors_and_a_determinant_none(chiral):
+    """A function of three 3-D vectors' Gram matrix keeps every mirror; with a determinant, none."""
+    rng = np.random.default_rng(0)
+    V = rng.standard_normal((2000, 3, 3))
+    gram = np.einsum("nid,njd->nij", V, V)
+    y = gram[:, 0, 0] + np.tanh(gram[:, 0, 1]) + 0.5 * np.sin(gram[:, 1, 2])
+    if chiral:
+        y = y + np.linalg.det(V)
+    estimator = SymmetryDiscoveringRegressor(input_rep=Vectors(3, 3), random_state=0)
+    estimator.fit(V.reshape(-1, 9), y + 0.01 * np.std(y) * rng.standard_normal(len(y)))
+    assert estimator.algebra_.name == "so(3)"
+    mirrors = {"reflection", "point_reflection"} & set(_kinds(estimator))
+    assert (not mirrors) if chiral else mirrors
+
+
 def test_exchangeable_items_are_found_as_one_class_and_the_odd_one_is_left_out():
     """Symmetric in the 2-D points 0, 1, 2, not in point 3."""
     rng = np.random.default_rng(3)
@@ -200,3 +226,22 @@ def test_reachable_searches_when_no_form_tells(monkeypatch):
     assert elements.reachable(np.array([[0.0, -2.0], [2.0, 0.0]]), generators)
     assert len(steps) > 0
     assert not elements.reachable(np.diag([2.0, 1.0]), generators)
+
+
+def test_preserved_forms_weigh_every_generator_alike():
+    import symlearn._discrete_elements as elements
+    from symlearn.lie import rotation_generator
+
+    # Turns in the planes (0, 1) and (1, 2) generate SO(3): only the identity's
+    # multiples are preserved, however unequal the generators' sizes.
+    generators = [1e7 * rotation_generator(3, 0, 1), rotation_generator(3, 1, 2)]
+    (form,) = elements.preserved_forms(generators)
+    np.testing.assert_allclose(form / form[0, 0], np.eye(3), atol=1e-9)
+    # Many preserved forms are checked as a few random combinations of them.
+    many = elements.preserved_forms([rotation_generator(12, 0, 1)])
+    assert many.shape == (elements.MAX_CHECKED_FORMS, 12, 12)
+    turn = np.eye(12)
+    turn[:2, :2] = [[0.0, -1.0], [1.0, 0.0]]
+    swap = np.eye(12)[[0, 1, 3, 2] + list(range(4, 12))] @ np.diag([1.0] * 11 + [-1.0])
+    kept = elements._keep_forms(np.stack([turn, swap]), many, 1e-2)
+    assert kept.tolist() == [True, False]

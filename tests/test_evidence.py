@@ -154,3 +154,17 @@ def test_per_row_values_of_combined_directions_are_the_combinations_of_the_basis
     expected = first_order.sensitivity * np.einsum("njd,d->nj", tangent**2, first_order.weights)
     np.testing.assert_allclose(residual, (combined**2).sum(1), rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(baseline, expected + (moved_outputs**2).sum(1), rtol=1e-10)
+
+
+def test_the_one_call_pencil_is_checked_against_a_near_null_direction(monkeypatch):
+    # A condition estimate can be fooled (an eigenvector the estimator never
+    # probes): the solution's own column norms prove whether N had one.
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.standard_normal((10, 10)))
+    N = Q @ np.diag(np.r_[5e-12, np.linspace(0.1, 1.0, 9)]) @ Q.T
+    G = rng.standard_normal((10, 10))
+    G = G @ G.T
+    monkeypatch.setattr(evidence_module, "_safely_positive_definite", lambda N: True)
+    lam, C = evidence_module._pencil(G, N)
+    assert C.shape == (10, 9)
+    assert np.abs(C.T @ Q[:, 0]).max() < 1e-6  # the near-null direction is left out
