@@ -91,7 +91,7 @@ def commuting_maps(input_rep, output_rep, directions):
     directions = np.asarray(directions, dtype=np.float64)
     T_in, c_in = _tangent_matrices(input_rep, directions, None)
     linear = directions
-    if output_rep.dim is not None and directions.shape[-1] == output_rep.dim + 1:
+    if directions.shape[-1] == output_rep.dim + 1:
         linear = directions[..., :-1, :-1]  # affine directions act on outputs by their linear part
     R, _ = _tangent_matrices(output_rep, None, linear)
     # The constraint K_L w = vec(R_L W - W T_L) = 0 and W c_L = 0 on w = vec(W)

@@ -169,23 +169,31 @@ def test_a_mirror_generates_a_group_of_two(mirror_fit):
     assert len(group) == 2
 
 
-def test_reachable_tells_elements_of_the_identity_component_from_the_rest(monkeypatch):
+@pytest.fixture
+def matrix_exp_calls(monkeypatch):
+    """The calls of ``torch.linalg.matrix_exp`` from here on, one entry each: the search's steps."""
     import torch
 
+    calls = []
+    matrix_exp = torch.linalg.matrix_exp
+
+    def counted(A):
+        calls.append(1)
+        return matrix_exp(A)
+
+    monkeypatch.setattr(torch.linalg, "matrix_exp", counted)
+    return calls
+
+
+def test_reachable_tells_elements_of_the_identity_component_from_the_rest(matrix_exp_calls):
     import symlearn._discrete_elements as elements
     from symlearn.lie import so_generators
 
     so3 = list(so_generators(3))
     quarter = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     assert elements.reachable(quarter, so3)  # a turn is in SO(3)
-    steps = []
-    matrix_exp = torch.linalg.matrix_exp
-
-    def counted(A):
-        steps.append(1)
-        return matrix_exp(A)
-
-    monkeypatch.setattr(torch.linalg, "matrix_exp", counted)
+    steps = matrix_exp_calls
+    steps.clear()  # counted from here on
     # A mirror reverses orientation: never exp(X), refused without a search.
     assert not elements.reachable(np.diag([1.0, 1.0, -1.0]), so3)
     assert steps == []
@@ -206,23 +214,14 @@ def test_reachable_tells_elements_of_the_identity_component_from_the_rest(monkey
     assert elements.reachable(off, in_form)
 
 
-def test_reachable_searches_when_no_form_tells(monkeypatch):
-    import torch
-
+def test_reachable_searches_when_no_form_tells(matrix_exp_calls):
     import symlearn._discrete_elements as elements
 
     # Turns and scalings of the plane preserve no form (the identity's
     # A^T Q + Q A = 2 Q): the search decides.
     generators = [np.array([[0.0, -1.0], [1.0, 0.0]]), np.eye(2)]
     assert len(elements.preserved_forms(generators)) == 0
-    steps = []
-    matrix_exp = torch.linalg.matrix_exp
-
-    def counted(A):
-        steps.append(1)
-        return matrix_exp(A)
-
-    monkeypatch.setattr(torch.linalg, "matrix_exp", counted)
+    steps = matrix_exp_calls
     assert elements.reachable(np.array([[0.0, -2.0], [2.0, 0.0]]), generators)
     assert len(steps) > 0
     assert not elements.reachable(np.diag([2.0, 1.0]), generators)
