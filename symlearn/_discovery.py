@@ -48,7 +48,7 @@ from ._analysis import (
 from ._confirmation import confirmed, supported
 from ._data import weighted_targets
 from ._discrete_search import search_discrete
-from ._evidence import measure_evidence, rate_directions
+from ._evidence import affine_predictions, measure_evidence, rate_directions
 from ._linear_part import commuting_maps, fit_linear_part, residual_scale
 from ._model import (
     build_backbone,
@@ -59,11 +59,12 @@ from ._model import (
 )
 from ._reach import orbit_reaches
 from ._scaling import _root_mean_square
+from ._task import ClassificationTask
 from ._verdict import (
     MIN_JUDGED_ROWS,
-    MIN_REFERENCE_SCORE,
     Z_MAX,
     Verdict,
+    can_judge,
     judge,
     propose_group,
 )
@@ -185,7 +186,7 @@ def _searches_discrete(estimator, space, evidence, n_held):
         estimator.discrete is not None
         and space.input_rep.dim is not None
         and not has_image(space.input_rep)
-        and evidence.reference_score >= MIN_REFERENCE_SCORE
+        and can_judge(evidence)
         and n_held >= MIN_JUDGED_ROWS
     )
 
@@ -273,7 +274,11 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
     )
     net.fit(X_train, fit_targets)
     reference = copy.deepcopy(net.module_.backbone)
-    evidence = measure_evidence(reference, X_held, y_held, space, task, weights=w_held)
+    n_classes = task.n_outputs if isinstance(task, ClassificationTask) else None
+    affine = affine_predictions(X_train, y_train, X_held, w_train, n_classes)
+    evidence = measure_evidence(
+        reference, X_held, y_held, space, task, weights=w_held, affine=affine
+    )
     augmentation = net.module_.augmentation
     searched = not isinstance(augmentation, CandidateSymmetries)
     exact_model = estimator.symmetrize == "invariant_features" and estimator.group == "discovered"

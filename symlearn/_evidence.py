@@ -27,16 +27,26 @@ the rows gives each error an interval. Classifiers are measured on their
 class probabilities, and their error is the Brier score.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
 
 from ._linear_part import linear_predictions
 from ._task import ClassificationTask
 
-__all__ = ["Evidence", "measure_evidence", "rate_directions", "reference_score"]
+__all__ = [
+    "Evidence",
+    "affine_predictions",
+    "affine_ratio",
+    "measure_evidence",
+    "rate_directions",
+    "reference_score",
+]
 
 #: The first-order quantities of a block of rows hold at most this many numbers (32 MB).
 CHUNK_ENTRIES = 1 << 22
@@ -51,6 +61,16 @@ CONSTANT_FEATURE = 1e-8
 #: A direction whose motion falls on constant features by more than this
 #: fraction of its squared size cannot be judged.
 STUCK_FRACTION = 0.01
+
+#: Inputs with more features than this are not fitted by an affine map for
+#: comparison with the reference (its cost grows as rows x features^2, and
+#: on so many features it overfits the rows it is fitted on).
+MAX_AFFINE_FEATURES = 512
+
+#: An affine model whose held-out error is at most this fraction of the
+#: targets' variance fits them exactly (a linear backbone learns ``y = 2 x``
+#: to about 1e-10 of it): the yardstick is not used.
+EXACTLY_AFFINE = 1e-6
 
 #: A normalizing form whose estimated reciprocal condition number is above
 #: this is solved with the target form in one call (then checked: see
@@ -81,6 +101,11 @@ class Evidence:
         (than its linear part, when it has one).
     beyond_linear : bool
         Whether ``reference_score`` is over what the model's linear part leaves.
+    affine_ratio : float
+        The reference model's held-out error (Brier score for classifiers)
+        over that of an affine model of the training rows (see
+        :func:`affine_predictions`; NaN when not measured). Near 1 or above,
+        the model learnt no more than an affine function.
     """
 
     errors: np.ndarray
@@ -89,6 +114,12 @@ class Evidence:
     directions: np.ndarray
     reference_score: float
     beyond_linear: bool = False
+    affine_ratio: float = float("nan")
+
+
+def _mean_squared_error(predicted, truth, weights=None):
+    """The (weighted) mean over rows of the summed squared errors."""
+    return float(np.average(np.sum((predicted - truth) ** 2, axis=1), weights=weights))
 
 
 def reference_score(outputs, targets, classify, weights=None, baseline=None):
@@ -110,10 +141,62 @@ def reference_score(outputs, targets, classify, weights=None, baseline=None):
         predicted = outputs
         if baseline is not None:
             truth, predicted = truth - baseline, predicted - baseline
-    error = np.average(np.sum((predicted - truth) ** 2, axis=1), weights=weights)
+    error = _mean_squared_error(predicted, truth, weights)
     centre = np.average(truth, axis=0, weights=weights)
     prior = np.average(np.sum((centre - truth) ** 2, axis=1), weights=weights)
     return float(1.0 - error / prior) if prior > 0 else 0.0
+
+
+def affine_predictions(X_train, y_train, X_held, weights=None, n_classes=None):
+    """Held-out predictions of the affine model of the training rows, or None.
+
+    The yardstick of what a reference model learnt beyond an affine
+    function (:attr:`Evidence.affine_ratio`): the (weighted) least-squares
+    affine map for regression; for ``n_classes`` classes (``y_train`` their
+    indices) the class probabilities of a logistic regression, whose logits
+    are affine. ``None`` for inputs of more than ``MAX_AFFINE_FEATURES``
+    features.
+    """
+    X_train = np.asarray(X_train, dtype=float).reshape(len(X_train), -1)
+    if X_train.shape[1] > MAX_AFFINE_FEATURES:
+        return None
+    X_held = np.asarray(X_held, dtype=float).reshape(len(X_held), -1)
+    if n_classes is not None:
+        labels = np.asarray(y_train, dtype=int).ravel()
+        probabilities = np.zeros((len(X_held), n_classes))
+        if len(np.unique(labels)) < 2:  # one class seen: it is the affine model's answer
+            probabilities[:, labels[0]] = 1.0
+            return probabilities
+        with warnings.catch_warnings():
+            # A yardstick, not a fit to tune: its last digits do not matter.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = LogisticRegression(max_iter=1000).fit(X_train, labels, sample_weight=weights)
+        probabilities[:, model.classes_] = model.predict_proba(X_held)
+        return probabilities
+    design = np.column_stack([X_train, np.ones(len(X_train))])
+    targets = np.asarray(y_train, dtype=float).reshape(len(X_train), -1)
+    if weights is not None:
+        root = np.sqrt(np.asarray(weights, dtype=float))[:, None]
+        design, targets = design * root, targets * root
+    coefficients = np.linalg.lstsq(design, targets, rcond=None)[0]
+    return np.column_stack([X_held, np.ones(len(X_held))]) @ coefficients
+
+
+def affine_ratio(outputs, truth, affine, weights=None):
+    """Held-out error of ``outputs`` over that of an affine model's predictions ``affine``.
+
+    ``truth`` has the outputs' shape (one-hot labels for class probabilities).
+    NaN when the affine model predicts the rows within ``EXACTLY_AFFINE`` of
+    their variance: the target is affine, nothing is left to learn, and the
+    directions that leave the affine map alone are its symmetries.
+    """
+    truth = np.asarray(truth, dtype=float).reshape(outputs.shape)
+    error = _mean_squared_error(outputs, truth, weights)
+    affine_error = _mean_squared_error(np.reshape(affine, truth.shape), truth, weights)
+    centre = np.average(truth, axis=0, weights=weights)
+    if affine_error <= EXACTLY_AFFINE * _mean_squared_error(centre, truth, weights):
+        return float("nan")
+    return error / affine_error
 
 
 @dataclass(frozen=True, eq=False)
@@ -338,7 +421,9 @@ def _free_directions(first_order):
     return coefficients[:, fractions <= STUCK_FRACTION]
 
 
-def measure_evidence(backbone, X, targets, space, task, *, random_state=0, weights=None):
+def measure_evidence(
+    backbone, X, targets, space, task, *, random_state=0, weights=None, affine=None
+):
     """The :class:`Evidence` of a trained backbone over the whole search space.
 
     Parameters
@@ -356,6 +441,9 @@ def measure_evidence(backbone, X, targets, space, task, *, random_state=0, weigh
     weights : ndarray of shape (n,), optional
         The rows' sample weights, for the reference score. The first-order
         evidence weighs every row alike: it measures the model, not the task.
+    affine : ndarray of shape (n, n_outputs), optional
+        The held-out predictions of an affine model (:func:`affine_predictions`;
+        class probabilities for classifiers), for :attr:`Evidence.affine_ratio`.
     """
     classify = isinstance(task, ClassificationTask)
     basis = space.model_basis
@@ -379,7 +467,13 @@ def measure_evidence(backbone, X, targets, space, task, *, random_state=0, weigh
     directions /= np.linalg.norm(directions, axis=(1, 2), keepdims=True)
     baseline = linear_predictions(backbone, X)
     score = reference_score(first_order.raw, targets, classify, weights, baseline)
-    return Evidence(np.sqrt(lam), intervals, floors, directions, score, baseline is not None)
+    ratio = float("nan")
+    if affine is not None:
+        truth = targets
+        if classify:
+            truth = np.eye(first_order.outputs.shape[1])[np.asarray(targets, dtype=int).ravel()]
+        ratio = affine_ratio(first_order.outputs, truth, affine, weights)
+    return Evidence(np.sqrt(lam), intervals, floors, directions, score, baseline is not None, ratio)
 
 
 def rate_directions(backbone, X, space, task, directions, targets=None, *, random_state=0):

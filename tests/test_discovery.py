@@ -171,3 +171,19 @@ def test_a_symmetry_the_held_out_rows_cannot_confirm_is_not_reported():
     assert est.n_generators_ == 0
     assert est.symmetry_verdict_ == "inconclusive"
     assert "cannot confirm" in est.symmetry_verdict_reason_
+
+
+def test_a_reference_that_learnt_only_an_affine_function_reports_no_symmetry():
+    # LieGAN's discrete-rotation task: y = x3 / (1 + (theta mod 2 pi / 7)). On
+    # 1,000 rows the default MLP learns about y = c x3 (held-out error equal to
+    # an affine fit's), which every map fixing x3 leaves alone: before the
+    # affine yardstick, a 6-dimensional algebra and two discrete elements.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 3))
+    y = X[:, 2] / (1 + np.mod(np.arctan2(X[:, 1], X[:, 0]), 2 * np.pi / 7))
+    est = SymmetryDiscoveringRegressor(random_state=0).fit(X, y)
+    assert est.reference_score_ > 0.9  # accurate, yet no better than affine
+    assert est.symmetry_verdict_ == "inconclusive"
+    assert "affine" in est.symmetry_verdict_reason_
+    assert est.n_generators_ == 0 and est.discrete_symmetries_ == []
+    assert est.symmetry_score(X) == 0.0

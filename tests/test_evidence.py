@@ -6,7 +6,14 @@ import torch
 
 from symlearn import SymmetryDiscoveringRegressor
 from symlearn import _evidence as evidence_module
-from symlearn._evidence import measure_evidence, rate_directions, reference_score
+from symlearn._evidence import (
+    MAX_AFFINE_FEATURES,
+    affine_predictions,
+    affine_ratio,
+    measure_evidence,
+    rate_directions,
+    reference_score,
+)
 from symlearn._space import resolve_search_space
 from symlearn._task import ClassificationTask, RegressionTask
 from symlearn.lie import rotation_generator
@@ -93,6 +100,66 @@ def test_reference_score_is_r2_for_regression_and_brier_skill_for_classification
     assert isinstance(ClassificationTask(np.array([0, 1])), ClassificationTask)
 
 
+def test_affine_predictions_are_the_weighted_least_squares_affine_map():
+    rng = np.random.default_rng(0)
+    X, X_held = rng.standard_normal((200, 3)), rng.standard_normal((50, 3))
+    A, b = rng.standard_normal((3, 2)), np.array([0.5, -1.0])
+    np.testing.assert_allclose(affine_predictions(X, X @ A + b, X_held), X_held @ A + b, atol=1e-10)
+    # Rows of weight 0 do not count: a corrupted half is ignored.
+    y = X @ A + b
+    y[100:] += 5.0
+    weights = np.r_[np.ones(100), np.zeros(100)]
+    predicted = affine_predictions(X, y, X_held, weights)
+    np.testing.assert_allclose(predicted, X_held @ A + b, atol=1e-10)
+    wide = rng.standard_normal((10, MAX_AFFINE_FEATURES + 1))
+    assert affine_predictions(wide, np.zeros(10), wide) is None
+
+
+def test_the_affine_model_of_classes_is_a_logistic_regression_over_every_class():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 2))
+    labels = (X[:, 0] > 0).astype(int)  # classes 0 and 1 of three
+    probabilities = affine_predictions(X, labels, np.array([[3.0, 0.0], [-3.0, 0.0]]), None, 3)
+    assert probabilities.shape == (2, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    assert probabilities[0, 1] > 0.9 and probabilities[1, 0] > 0.9
+    np.testing.assert_array_equal(probabilities[:, 2], 0.0)  # never seen
+    alone = affine_predictions(X, np.full(400, 2), X[:2], None, 3)
+    np.testing.assert_array_equal(alone, [[0, 0, 1], [0, 0, 1]])
+
+
+class Affine(torch.nn.Module):
+    """f(x) = x_0: what a model that learnt only the affine part of x_0 + 0.3 cos(3 x_1) predicts."""
+
+    def forward(self, x):
+        return x[:, :1]
+
+
+def test_the_affine_ratio_compares_the_reference_with_an_affine_fit():
+    X, _, space, task = setup()
+    rng = np.random.default_rng(1)
+    X_train = rng.standard_normal((1000, 2))
+
+    def targets(X):
+        return X[:, 0] + 0.3 * np.cos(3 * X[:, 1])
+
+    affine = affine_predictions(X_train, targets(X_train), X)
+    evidence = measure_evidence(Affine(), X, targets(X), space, task, affine=affine)
+    assert 0.95 < evidence.affine_ratio < 1.1  # learnt no more than an affine function
+
+    def radius(X):
+        return (X**2).sum(1) - 1.0
+
+    affine = affine_predictions(X_train, radius(X_train), X)
+    evidence = measure_evidence(Radius(), X, radius(X), space, task, affine=affine)
+    assert evidence.affine_ratio < 1e-6  # exact where the affine fit explains nothing
+    assert np.isnan(measure_evidence(Radius(), X, radius(X), space, task).affine_ratio)
+    # An exactly affine target leaves nothing to learn: no yardstick.
+    line = X[:, :1] * 2.0 + 1.0
+    assert np.isnan(affine_ratio(line + 1e-3, line, line + 1e-6))
+    assert affine_ratio(line + 1e-3, line, line + 1e-2) == pytest.approx(0.01, rel=1e-3)
+
+
 def pencil_forms(d=6, seed=0, constant=None):
     """gl(d)'s normalizing form on tabular rows (a constant feature if asked) and a rank-deficient G."""
     rng = np.random.default_rng(seed)
@@ -165,6 +232,6 @@ def test_the_one_call_pencil_is_checked_against_a_near_null_direction(monkeypatc
     G = rng.standard_normal((10, 10))
     G = G @ G.T
     monkeypatch.setattr(evidence_module, "_safely_positive_definite", lambda N: True)
-    lam, C = evidence_module._pencil(G, N)
+    _, C = evidence_module._pencil(G, N)
     assert C.shape == (10, 9)
     assert np.abs(C.T @ Q[:, 0]).max() < 1e-6  # the near-null direction is left out
