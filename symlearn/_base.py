@@ -120,7 +120,7 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         max_epochs: int = 1000,
         patience: int = PATIENCE,
         batch_size: int | Literal["auto"] = "auto",
-        lr: float = 1e-3,
+        lr: float | str = "auto",
         optimizer: type[torch.optim.Optimizer] = torch.optim.Adam,
         callbacks: list | None = None,
         train_split: Callable | None = None,

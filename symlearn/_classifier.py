@@ -59,7 +59,7 @@ class SymmetryDiscoveringClassifier(ClassifierMixin, BaseSymmetryDiscoverer):
     max_epochs : int, default=1000
     patience : int, default=60
     batch_size : int or "auto", default="auto"
-    lr : float, default=1e-3
+    lr : float or "auto", default="auto"
     optimizer : torch optimizer class, default=torch.optim.Adam
     callbacks : list of skorch callbacks, default=None
     train_split : None or callable, default=None

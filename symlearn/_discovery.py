@@ -45,6 +45,7 @@ from ._analysis import (
     with_discrete,
     with_score,
 )
+from ._builders import resolve_lr
 from ._confirmation import confirmed, supported
 from ._data import weighted_targets
 from ._discrete_search import search_discrete
@@ -223,7 +224,8 @@ def _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targ
 
     The phase an augmented model would take, as long (early stopping on the
     held-out rows): the model is exactly invariant, so the augmentation is off.
-    It keeps the reference's ``linear_part`` (see :func:`_standardized`).
+    It keeps the reference's ``linear_part`` (see :func:`_standardized`) and
+    trains at its own rate when ``lr="auto"`` (see :func:`resolve_lr`).
     """
     generators = space.to_model(exact)
     model = build_invariant_model(estimator, space, task, generators)
@@ -231,8 +233,13 @@ def _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targ
     augmentation = net.module_.augmentation
     active = augmentation.active.clone()
     augmentation.active.zero_()
+    rate = net.lr
+    net.lr = resolve_lr(estimator.lr, model)
     _start_phase(net)
-    net.partial_fit(X_train, fit_targets)
+    try:
+        net.partial_fit(X_train, fit_targets)
+    finally:
+        net.lr = rate
     augmentation.active.copy_(active)
 
 

@@ -97,7 +97,8 @@ def validate_parameters(params):
                 FutureWarning,
                 stacklevel=3,
             )
-    _finite(params["lr"], "lr", min_val=0, include_boundaries="neither")
+    if not (isinstance(params["lr"], str) and params["lr"] == "auto"):
+        _finite(params["lr"], "lr", min_val=0, include_boundaries="neither")
     _finite(
         params["validation_fraction"],
         "validation_fraction",

@@ -111,6 +111,7 @@ def test_single_class_is_rejected(no_training):
         ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
         ({"symmetry_weight": -1.0}, ValueError, "symmetry_weight"),
         ({"lr": 0.0}, ValueError, "lr"),
+        ({"lr": "fast"}, TypeError, "lr"),
         ({"batch_size": 2.5}, TypeError, "batch_size"),
         ({"module": "mlp"}, TypeError, "module must be"),
         ({"module": nn.Linear(2, 7)}, ValueError, r"needs \(2, \d\)"),

@@ -4,6 +4,7 @@ import torch
 
 import symlearn._discovery as discovery
 from symlearn import SymmetryDiscoveringRegressor, load, save
+from symlearn._builders import AUTO_LR, INVARIANT_LR
 from symlearn.datasets import make_charged_nbody
 from symlearn.lie import (
     affine_embedding,
@@ -323,6 +324,28 @@ def test_discovered_group_becomes_an_exact_model(tmp_path):
     np.testing.assert_array_equal(
         load(tmp_path / "so2.symlearn").predict(X[:50]), estimator.predict(X[:50])
     )
+
+
+def test_auto_lr_trains_invariant_feature_models_at_their_own_rate(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    y = np.sin(np.sum(X[:, :2] ** 2, axis=1)) + np.sum(X[:, :2] * X[:, 2:], axis=1)
+    rates = []  # the rate each later phase starts with
+    start_phase = discovery._start_phase
+    monkeypatch.setattr(
+        discovery, "_start_phase", lambda net: [rates.append(net.lr), start_phase(net)]
+    )
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=Vectors(2, 2), symmetrize="invariant_features", max_epochs=80, random_state=0
+    ).fit(X, y)
+    assert isinstance(estimator.net_.module_.backbone, InvariantModel)
+    assert rates == [INVARIANT_LR]  # the exact model's phase; the MLP's was the net's own
+    assert estimator.net_.lr == AUTO_LR
+    options = {"input_rep": Vectors(2, 2), "augment": False, "max_epochs": 2, "random_state": 0}
+    named = SymmetryDiscoveringRegressor(symmetrize="invariant_features", group="O(2)", **options)
+    assert named.fit(X, y).net_.lr == INVARIANT_LR
+    assert named.set_params(lr=0.01).fit(X, y).net_.lr == 0.01  # a number, for every phase
+    assert SymmetryDiscoveringRegressor(**options).fit(X, y).net_.lr == AUTO_LR
 
 
 def test_discovered_without_a_symmetry_warns_and_keeps_the_plain_model():

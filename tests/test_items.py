@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from symlearn import SymmetryDiscoveringRegressor, load, save
+from symlearn._builders import AUTO_LR
 from symlearn.datasets import make_charged_nbody
 from symlearn.nn import MLP
 from symlearn.reps import Points, Scalars, Tensor, Vectors
@@ -130,6 +131,7 @@ def test_a_named_s_n_x_o3_fit_is_exactly_equivariant_and_survives_save_and_load(
         random_state=0,
     ).fit(X, y)
     assert isinstance(estimator.net_.module_.backbone, InvariantItemModel)
+    assert estimator.net_.lr == AUTO_LR  # lr="auto" slows only InvariantModel's training
     # The charges are one shared feature per item; the speeds are all 0.5, so
     # the squared velocities vary by round-off only and must not be blown up.
     error = equivariance_error(
