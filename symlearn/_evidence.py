@@ -41,8 +41,8 @@ from ._task import ClassificationTask
 
 __all__ = [
     "Evidence",
+    "affine_comparison",
     "affine_predictions",
-    "affine_ratio",
     "measure_evidence",
     "rate_directions",
     "reference_score",
@@ -63,8 +63,9 @@ CONSTANT_FEATURE = 1e-8
 STUCK_FRACTION = 0.01
 
 #: Inputs with more features than this are not fitted by an affine map for
-#: comparison with the reference (its cost grows as rows x features^2, and
-#: on so many features it overfits the rows it is fitted on).
+#: comparison with the reference: its cost grows as rows x features^2.
+#: (Unregularized, it also weakens as the features approach the training
+#: rows, and the comparison then speaks for the reference: conservative.)
 MAX_AFFINE_FEATURES = 512
 
 #: An affine model whose held-out error is at most this fraction of the
@@ -104,8 +105,12 @@ class Evidence:
     affine_ratio : float
         The reference model's held-out error (Brier score for classifiers)
         over that of an affine model of the training rows (see
-        :func:`affine_predictions`; NaN when not measured). Near 1 or above,
-        the model learnt no more than an affine function.
+        :func:`affine_predictions`; NaN when not measured).
+    affine_gain : float
+        The bootstrap 5% quantile of the reference's gain over the affine
+        model, ``1 - ratio`` resampled over the held-out rows (NaN when not
+        measured). At or below 0 the data do not show that the model learnt
+        more than an affine function.
     """
 
     errors: np.ndarray
@@ -115,6 +120,7 @@ class Evidence:
     reference_score: float
     beyond_linear: bool = False
     affine_ratio: float = float("nan")
+    affine_gain: float = float("nan")
 
 
 def _mean_squared_error(predicted, truth, weights=None):
@@ -151,7 +157,7 @@ def affine_predictions(X_train, y_train, X_held, weights=None, n_classes=None):
     """Held-out predictions of the affine model of the training rows, or None.
 
     The yardstick of what a reference model learnt beyond an affine
-    function (:attr:`Evidence.affine_ratio`): the (weighted) least-squares
+    function (:attr:`Evidence.affine_gain`): the (weighted) least-squares
     affine map for regression; for ``n_classes`` classes (``y_train`` their
     indices) the class probabilities of a logistic regression, whose logits
     are affine. ``None`` for inputs of more than ``MAX_AFFINE_FEATURES``
@@ -170,7 +176,7 @@ def affine_predictions(X_train, y_train, X_held, weights=None, n_classes=None):
         with warnings.catch_warnings():
             # A yardstick, not a fit to tune: its last digits do not matter.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model = LogisticRegression(max_iter=1000).fit(X_train, labels, sample_weight=weights)
+            model = LogisticRegression(max_iter=200).fit(X_train, labels, sample_weight=weights)
         probabilities[:, model.classes_] = model.predict_proba(X_held)
         return probabilities
     design = np.column_stack([X_train, np.ones(len(X_train))])
@@ -182,21 +188,35 @@ def affine_predictions(X_train, y_train, X_held, weights=None, n_classes=None):
     return np.column_stack([X_held, np.ones(len(X_held))]) @ coefficients
 
 
-def affine_ratio(outputs, truth, affine, weights=None):
-    """Held-out error of ``outputs`` over that of an affine model's predictions ``affine``.
+def affine_comparison(outputs, truth, affine, weights=None, random_state=0):
+    """``(ratio, gain)``: the outputs' held-out error over an affine model's, and its bootstrap.
 
-    ``truth`` has the outputs' shape (one-hot labels for class probabilities).
-    NaN when the affine model predicts the rows within ``EXACTLY_AFFINE`` of
-    their variance: the target is affine, nothing is left to learn, and the
-    directions that leave the affine map alone are its symmetries.
+    ``truth`` has the outputs' shape (one-hot labels for class
+    probabilities); ``affine`` holds the affine model's predictions.
+    ``ratio`` is the outputs' (weighted) mean squared error over the affine
+    model's; ``gain`` the 5% quantile of ``1 - ratio`` over ``N_BOOTSTRAP``
+    resamples of the rows, a paired comparison (each resample scores both
+    on the same rows). Both are NaN when the affine model predicts the rows
+    within ``EXACTLY_AFFINE`` of their variance: the target is affine,
+    nothing is left to learn, and the directions that leave the affine map
+    alone are its symmetries.
     """
     truth = np.asarray(truth, dtype=float).reshape(outputs.shape)
-    error = _mean_squared_error(outputs, truth, weights)
-    affine_error = _mean_squared_error(np.reshape(affine, truth.shape), truth, weights)
+    errors = np.sum((outputs - truth) ** 2, axis=1)
+    affine_errors = np.sum((np.reshape(affine, truth.shape) - truth) ** 2, axis=1)
+    weights = np.ones(len(truth)) if weights is None else np.asarray(weights, dtype=float)
     centre = np.average(truth, axis=0, weights=weights)
+    affine_error = np.average(affine_errors, weights=weights)
     if affine_error <= EXACTLY_AFFINE * _mean_squared_error(centre, truth, weights):
-        return float("nan")
-    return error / affine_error
+        return float("nan"), float("nan")
+    n = len(truth)
+    draws = np.random.default_rng(random_state).integers(0, n, size=(N_BOOTSTRAP, n))
+    counts = np.zeros((N_BOOTSTRAP, n))
+    np.add.at(counts, (np.arange(N_BOOTSTRAP)[:, None], draws), 1.0)
+    counts *= weights
+    ratios = (counts @ errors) / np.maximum(counts @ affine_errors, 1e-300)
+    ratio = np.average(errors, weights=weights) / affine_error
+    return float(ratio), float(np.quantile(1.0 - ratios, 0.05))
 
 
 @dataclass(frozen=True, eq=False)
@@ -443,7 +463,8 @@ def measure_evidence(
         evidence weighs every row alike: it measures the model, not the task.
     affine : ndarray of shape (n, n_outputs), optional
         The held-out predictions of an affine model (:func:`affine_predictions`;
-        class probabilities for classifiers), for :attr:`Evidence.affine_ratio`.
+        class probabilities for classifiers), for :attr:`Evidence.affine_ratio`
+        and :attr:`Evidence.affine_gain`.
     """
     classify = isinstance(task, ClassificationTask)
     basis = space.model_basis
@@ -467,13 +488,17 @@ def measure_evidence(
     directions /= np.linalg.norm(directions, axis=(1, 2), keepdims=True)
     baseline = linear_predictions(backbone, X)
     score = reference_score(first_order.raw, targets, classify, weights, baseline)
-    ratio = float("nan")
+    ratio = gain = float("nan")
     if affine is not None:
         truth = targets
         if classify:
             truth = np.eye(first_order.outputs.shape[1])[np.asarray(targets, dtype=int).ravel()]
-        ratio = affine_ratio(first_order.outputs, truth, affine, weights)
-    return Evidence(np.sqrt(lam), intervals, floors, directions, score, baseline is not None, ratio)
+        ratio, gain = affine_comparison(
+            first_order.outputs, truth, affine, weights, random_state=random_state
+        )
+    return Evidence(
+        np.sqrt(lam), intervals, floors, directions, score, baseline is not None, ratio, gain
+    )
 
 
 def rate_directions(backbone, X, space, task, directions, targets=None, *, random_state=0):

@@ -33,9 +33,13 @@ exact symmetry and grows with how much the direction breaks the task.
   span a whole named group (so(p, q) of a form, or e(n)) that structure is
   a hypothesis worth one more training phase: :func:`propose_group` proposes
   it, and the held-out rows decide (see ``symlearn._confirmation``).
-* A reference no better than an affine model (``MAX_AFFINE_RATIO``)
-  learnt no more than ``w.x + b``, which every direction with ``w^T A = 0``
+* A reference not significantly better than an affine model fitted to the
+  same rows (least squares; logistic regression for classifiers), paired on
+  the held-out rows (``Evidence.affine_gain`` at or below 0), may have learnt
+  no more than an affine function, which every motion within its level sets
   leaves alone: "inconclusive", and no discrete search (:func:`can_judge`).
+  LieGAN's 7-fold task on 1,000 rows: error ratio 1.00 at R^2 0.96, and a
+  6-dimensional algebra (the maps that fix ``x3``) before this rule.
 
 The constants were chosen on the benchmark families of
 ``benchmarks/discovery_families.py`` (the kept-out families excepted): exact
@@ -72,15 +76,6 @@ GAP = 1.5
 #: leaves: a model that learnt only the linear part of a one-step map is
 #: equivariant under every linear map and could tell nothing.
 MIN_REFERENCE_SCORE = 0.5
-
-#: A reference model whose held-out error is above this fraction of an
-#: affine model's (least squares; logistic regression for classifiers)
-#: learnt no more than an affine function
-#: ``w.x + b``, which every direction with ``w^T A = 0`` leaves unchanged:
-#: it cannot tell a symmetry from a direction it has not learned. LieGAN's
-#: 7-fold task (1,000 rows) gave 1.04 and a 6-dimensional "symmetry", the
-#: annihilator of ``w``; every other benchmark family 0.74 or below.
-MAX_AFFINE_RATIO = 0.9
 
 #: How the reasons name the variation a linear part leaves.
 LEFT_BY_LINEAR_PART = " its linear part leaves"
@@ -143,13 +138,11 @@ def arbitrary_error(evidence):
 def can_judge(evidence):
     """Whether the reference model learnt enough to tell a symmetry from what it has not learned.
 
-    Its held-out R^2 is at least ``MIN_REFERENCE_SCORE`` and its error at
-    most ``MAX_AFFINE_RATIO`` of an affine model's.
+    Its held-out R^2 is at least ``MIN_REFERENCE_SCORE`` and it predicts the
+    held-out rows significantly better than an affine model (or that
+    comparison was not made).
     """
-    return (
-        evidence.reference_score >= MIN_REFERENCE_SCORE
-        and not evidence.affine_ratio > MAX_AFFINE_RATIO
-    )
+    return evidence.reference_score >= MIN_REFERENCE_SCORE and not evidence.affine_gain <= 0
 
 
 def resolving(evidence):
@@ -235,15 +228,16 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True, n_rows=None)
                 f"learned. {_advice()}"
             )
         return verdict("inconclusive", reason, nothing)
-    if evidence.affine_ratio > MAX_AFFINE_RATIO:
+    if evidence.affine_gain <= 0:
         # Noise beyond an affine target looks the same as signal not learnt.
         reason = (
-            f"The reference model predicts the held-out rows no better than an affine "
-            f"function of the inputs (its error is {evidence.affine_ratio:.0%} of an affine "
-            f"model's, fitted to the same rows). An affine function w.x + b (or affine "
-            f"logits) is unchanged by every direction with w^T A = 0: either the target is "
-            f"affine plus noise, and those directions are its symmetries, or the model has "
-            f"not learnt the rest. In the second case: {_advice()}"
+            f"The reference model does not predict the held-out rows significantly better "
+            f"than an affine function of the inputs fitted to the same rows (its error is "
+            f"{evidence.affine_ratio:.0%} of the affine model's; at the 5% bootstrap quantile "
+            f"it gains {evidence.affine_gain:.0%}). An affine function is unchanged by every "
+            f"motion of the inputs within its level sets: either the target is affine plus "
+            f"noise, and those motions are its symmetries, or the model has not learnt the "
+            f"rest. In the second case: {_advice()}"
         )
         return verdict("inconclusive", reason, nothing)
     # The tolerance is relative to an arbitrary motion's error.

@@ -8,8 +8,8 @@ from symlearn import SymmetryDiscoveringRegressor
 from symlearn import _evidence as evidence_module
 from symlearn._evidence import (
     MAX_AFFINE_FEATURES,
+    affine_comparison,
     affine_predictions,
-    affine_ratio,
     measure_evidence,
     rate_directions,
     reference_score,
@@ -118,12 +118,12 @@ def test_affine_predictions_are_the_weighted_least_squares_affine_map():
 def test_the_affine_model_of_classes_is_a_logistic_regression_over_every_class():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((400, 2))
-    labels = (X[:, 0] > 0).astype(int)  # classes 0 and 1 of three
+    labels = 2 * (X[:, 0] > 0)  # classes 0 and 2 of three
     probabilities = affine_predictions(X, labels, np.array([[3.0, 0.0], [-3.0, 0.0]]), None, 3)
     assert probabilities.shape == (2, 3)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
-    assert probabilities[0, 1] > 0.9 and probabilities[1, 0] > 0.9
-    np.testing.assert_array_equal(probabilities[:, 2], 0.0)  # never seen
+    assert probabilities[0, 2] > 0.9 and probabilities[1, 0] > 0.9
+    np.testing.assert_array_equal(probabilities[:, 1], 0.0)  # never seen
     alone = affine_predictions(X, np.full(400, 2), X[:2], None, 3)
     np.testing.assert_array_equal(alone, [[0, 0, 1], [0, 0, 1]])
 
@@ -135,7 +135,7 @@ class Affine(torch.nn.Module):
         return x[:, :1]
 
 
-def test_the_affine_ratio_compares_the_reference_with_an_affine_fit():
+def test_the_affine_comparison_is_paired_on_the_held_out_rows():
     X, _, space, task = setup()
     rng = np.random.default_rng(1)
     X_train = rng.standard_normal((1000, 2))
@@ -146,6 +146,7 @@ def test_the_affine_ratio_compares_the_reference_with_an_affine_fit():
     affine = affine_predictions(X_train, targets(X_train), X)
     evidence = measure_evidence(Affine(), X, targets(X), space, task, affine=affine)
     assert 0.95 < evidence.affine_ratio < 1.1  # learnt no more than an affine function
+    assert evidence.affine_gain <= 0
 
     def radius(X):
         return (X**2).sum(1) - 1.0
@@ -153,11 +154,24 @@ def test_the_affine_ratio_compares_the_reference_with_an_affine_fit():
     affine = affine_predictions(X_train, radius(X_train), X)
     evidence = measure_evidence(Radius(), X, radius(X), space, task, affine=affine)
     assert evidence.affine_ratio < 1e-6  # exact where the affine fit explains nothing
-    assert np.isnan(measure_evidence(Radius(), X, radius(X), space, task).affine_ratio)
-    # An exactly affine target leaves nothing to learn: no yardstick.
-    line = X[:, :1] * 2.0 + 1.0
-    assert np.isnan(affine_ratio(line + 1e-3, line, line + 1e-6))
-    assert affine_ratio(line + 1e-3, line, line + 1e-2) == pytest.approx(0.01, rel=1e-3)
+    assert evidence.affine_gain > 0.99
+    unmeasured = measure_evidence(Radius(), X, radius(X), space, task)
+    assert np.isnan(unmeasured.affine_ratio) and np.isnan(unmeasured.affine_gain)
+
+
+def test_the_affine_comparison_weighs_rows_and_leaves_exactly_affine_targets_alone():
+    line = np.linspace(-1, 1, 200)[:, None] * 2.0 + 1.0
+    # An exactly affine target leaves nothing to learn: no comparison.
+    assert np.isnan(affine_comparison(line + 1e-3, line, line + 1e-6)).all()
+    ratio, gain = affine_comparison(line + 1e-3, line, line + 1e-2)
+    assert ratio == pytest.approx(0.01, rel=1e-3) and gain == pytest.approx(0.99, rel=1e-3)
+    # Rows of weight 0 do not count: the reference is perfect where it is weighed.
+    outputs = line.copy()
+    outputs[100:] += 1.0
+    weights = np.r_[np.ones(100), np.zeros(100)]
+    ratio, gain = affine_comparison(outputs, line, line + 0.1, weights)
+    assert ratio == 0.0 and gain == 1.0
+    assert affine_comparison(outputs, line, line + 0.1)[1] < 0  # unweighted: worse
 
 
 def pencil_forms(d=6, seed=0, constant=None):
