@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
 from torch import nn
 
+import symlearn._discovery as discovery
 from symlearn import SymmetryDiscoveringClassifier, SymmetryDiscoveringRegressor
 from symlearn.datasets import make_ring_classification, make_rotation_invariant_regression
 from symlearn.lie import so_generators
@@ -71,7 +72,9 @@ def test_nan_in_y_is_rejected(no_training):
 def test_text_targets_point_the_regressor_to_the_classifier(no_training):
     X, _ = _data(SymmetryDiscoveringRegressor)
     labels = np.array(["in", "out"])[np.arange(len(X)) % 2]
-    with pytest.raises(ValueError, match="values such as 'in' .* use SymmetryDiscoveringClassifier"):
+    with pytest.raises(
+        ValueError, match="values such as 'in' .* use SymmetryDiscoveringClassifier"
+    ):
         _small(SymmetryDiscoveringRegressor).fit(X, labels)
 
 
@@ -191,8 +194,12 @@ def test_prefixed_options_are_parameters_that_clone_and_grid_search_see():
 
 def test_custom_module_class_and_instance():
     X, y = _data(SymmetryDiscoveringRegressor, n=100)
-    est = _small(SymmetryDiscoveringRegressor, module=nn.Linear, module__in_features=2,
-                 module__out_features=1).fit(X, y)
+    est = _small(
+        SymmetryDiscoveringRegressor,
+        module=nn.Linear,
+        module__in_features=2,
+        module__out_features=1,
+    ).fit(X, y)
     assert isinstance(est.net_.module_.backbone, nn.Linear)
 
     instance = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
@@ -205,7 +212,10 @@ def test_custom_module_class_and_instance():
 def test_symmetry_scorer_in_model_selection():
     X, y = _data(SymmetryDiscoveringRegressor, n=120)
     result = cross_validate(
-        _small(SymmetryDiscoveringRegressor), X, y, cv=2,
+        _small(SymmetryDiscoveringRegressor),
+        X,
+        y,
+        cv=2,
         scoring={"r2": "r2", "symmetry": symmetry_scorer},
     )
     assert np.all((result["test_symmetry"] >= 0) & (result["test_symmetry"] <= 1))
@@ -324,6 +334,33 @@ def test_zero_weights_silence_corrupted_rows():
     assert weighted.symmetry_verdict_ == "symmetric" and weighted.algebra_.name == "so(2)"
 
 
+@pytest.mark.parametrize(
+    "estimator_class", [SymmetryDiscoveringRegressor, SymmetryDiscoveringClassifier]
+)
+def test_sample_weights_reach_the_affine_yardstick(estimator_class, monkeypatch):
+    # The reference is compared with an affine model of the same weighted rows.
+    X, y = _data(estimator_class)
+    weights = 1.0 + np.arange(len(X)) / len(X)  # one value per row
+    seen = {}
+    affine_predictions, measure_evidence = discovery.affine_predictions, discovery.measure_evidence
+
+    def spy_affine(X_train, y_train, X_held, w_train, n_classes):
+        seen["train"], seen["classes"] = w_train, n_classes
+        return affine_predictions(X_train, y_train, X_held, w_train, n_classes)
+
+    def spy_evidence(*args, weights=None, affine=None, **kwargs):
+        seen["held"], seen["affine"] = weights, affine
+        return measure_evidence(*args, weights=weights, affine=affine, **kwargs)
+
+    monkeypatch.setattr(discovery, "affine_predictions", spy_affine)
+    monkeypatch.setattr(discovery, "measure_evidence", spy_evidence)
+    _small(estimator_class).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(np.sort(np.r_[seen["train"], seen["held"]]), weights)
+    classify = estimator_class is SymmetryDiscoveringClassifier
+    assert seen["classes"] == (2 if classify else None)
+    assert seen["affine"].shape == (len(seen["held"]), 2 if classify else 1)
+
+
 def test_sample_weights_with_candidates_and_classes():
     X, y = _data(SymmetryDiscoveringClassifier, n=300)
     weights = np.where(y == 1, 2.0, 1.0)
@@ -385,7 +422,9 @@ def test_an_interrupt_ends_the_whole_fit_and_changes_nothing():
     assert not hasattr(est, "n_features_in_")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     # Early stopping, which skorch also signals with KeyboardInterrupt, is no interrupt.
-    assert _small(SymmetryDiscoveringRegressor, max_epochs=200, patience=2).fit(X, y).n_epochs_ < 400
+    assert (
+        _small(SymmetryDiscoveringRegressor, max_epochs=200, patience=2).fit(X, y).n_epochs_ < 400
+    )
 
 
 def test_sample_weights_with_a_stratified_split():
