@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from skorch.callbacks import PrintLog
 
+from ._affine import affine_predictions
 from ._analysis import (
     analyze_symmetry,
     module_outputs,
@@ -49,7 +50,7 @@ from ._builders import resolve_lr
 from ._confirmation import confirmed, supported
 from ._data import weighted_targets
 from ._discrete_search import search_discrete
-from ._evidence import affine_predictions, measure_evidence, rate_directions
+from ._evidence import measure_evidence, rate_directions
 from ._linear_part import commuting_maps, fit_linear_part, residual_scale
 from ._model import (
     build_backbone,

@@ -27,26 +27,17 @@ the rows gives each error an interval. Classifiers are measured on their
 class probabilities, and their error is the Brier score.
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
 import torch
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 
+from ._affine import affine_comparison, mean_squared_error
 from ._linear_part import linear_predictions
 from ._task import ClassificationTask
 
-__all__ = [
-    "Evidence",
-    "affine_comparison",
-    "affine_predictions",
-    "measure_evidence",
-    "rate_directions",
-    "reference_score",
-]
+__all__ = ["Evidence", "measure_evidence", "rate_directions", "reference_score"]
 
 #: The first-order quantities of a block of rows hold at most this many numbers (32 MB).
 CHUNK_ENTRIES = 1 << 22
@@ -61,17 +52,6 @@ CONSTANT_FEATURE = 1e-8
 #: A direction whose motion falls on constant features by more than this
 #: fraction of its squared size cannot be judged.
 STUCK_FRACTION = 0.01
-
-#: Inputs with more features than this are not fitted by an affine map for
-#: comparison with the reference: its cost grows as rows x features^2.
-#: (Unregularized, it also weakens as the features approach the training
-#: rows, and the comparison then speaks for the reference: conservative.)
-MAX_AFFINE_FEATURES = 512
-
-#: An affine model whose held-out error is at most this fraction of the
-#: targets' variance fits them exactly (a linear backbone learns ``y = 2 x``
-#: to about 1e-10 of it): the yardstick is not used.
-EXACTLY_AFFINE = 1e-6
 
 #: A normalizing form whose estimated reciprocal condition number is above
 #: this is solved with the target form in one call (then checked: see
@@ -105,7 +85,7 @@ class Evidence:
     affine_ratio : float
         The reference model's held-out error (Brier score for classifiers)
         over that of an affine model of the training rows (see
-        :func:`affine_predictions`; NaN when not measured).
+        :func:`~symlearn._affine.affine_predictions`; NaN when not measured).
     affine_gain : float
         The bootstrap 5% quantile of the reference's gain over the affine
         model, ``1 - ratio`` resampled over the held-out rows (NaN when not
@@ -123,9 +103,9 @@ class Evidence:
     affine_gain: float = float("nan")
 
 
-def _mean_squared_error(predicted, truth, weights=None):
-    """The (weighted) mean over rows of the summed squared errors."""
-    return float(np.average(np.sum((predicted - truth) ** 2, axis=1), weights=weights))
+def one_hot(labels, n_classes):
+    """Class indices (n,) as rows of the identity, (n, n_classes)."""
+    return np.eye(n_classes)[np.asarray(labels, dtype=int).ravel()]
 
 
 def reference_score(outputs, targets, classify, weights=None, baseline=None):
@@ -140,83 +120,17 @@ def reference_score(outputs, targets, classify, weights=None, baseline=None):
     outputs = np.asarray(outputs, dtype=float)
     if classify:
         probabilities = torch.softmax(torch.as_tensor(outputs), dim=1).numpy()
-        truth = np.eye(outputs.shape[1])[np.asarray(targets, dtype=int).ravel()]
+        truth = one_hot(targets, outputs.shape[1])
         predicted = probabilities
     else:
         truth = np.asarray(targets, dtype=float).reshape(outputs.shape)
         predicted = outputs
         if baseline is not None:
             truth, predicted = truth - baseline, predicted - baseline
-    error = _mean_squared_error(predicted, truth, weights)
+    error = mean_squared_error(predicted, truth, weights)
     centre = np.average(truth, axis=0, weights=weights)
-    prior = np.average(np.sum((centre - truth) ** 2, axis=1), weights=weights)
+    prior = mean_squared_error(centre, truth, weights)
     return float(1.0 - error / prior) if prior > 0 else 0.0
-
-
-def affine_predictions(X_train, y_train, X_held, weights=None, n_classes=None):
-    """Held-out predictions of the affine model of the training rows, or None.
-
-    The yardstick of what a reference model learnt beyond an affine
-    function (:attr:`Evidence.affine_gain`): the (weighted) least-squares
-    affine map for regression; for ``n_classes`` classes (``y_train`` their
-    indices) the class probabilities of a logistic regression, whose logits
-    are affine. ``None`` for inputs of more than ``MAX_AFFINE_FEATURES``
-    features.
-    """
-    X_train = np.asarray(X_train, dtype=float).reshape(len(X_train), -1)
-    if X_train.shape[1] > MAX_AFFINE_FEATURES:
-        return None
-    X_held = np.asarray(X_held, dtype=float).reshape(len(X_held), -1)
-    if n_classes is not None:
-        labels = np.asarray(y_train, dtype=int).ravel()
-        probabilities = np.zeros((len(X_held), n_classes))
-        if len(np.unique(labels)) < 2:  # one class seen: it is the affine model's answer
-            probabilities[:, labels[0]] = 1.0
-            return probabilities
-        with warnings.catch_warnings():
-            # A yardstick, not a fit to tune: its last digits do not matter.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model = LogisticRegression(max_iter=200).fit(X_train, labels, sample_weight=weights)
-        probabilities[:, model.classes_] = model.predict_proba(X_held)
-        return probabilities
-    design = np.column_stack([X_train, np.ones(len(X_train))])
-    targets = np.asarray(y_train, dtype=float).reshape(len(X_train), -1)
-    if weights is not None:
-        root = np.sqrt(np.asarray(weights, dtype=float))[:, None]
-        design, targets = design * root, targets * root
-    coefficients = np.linalg.lstsq(design, targets, rcond=None)[0]
-    return np.column_stack([X_held, np.ones(len(X_held))]) @ coefficients
-
-
-def affine_comparison(outputs, truth, affine, weights=None, random_state=0):
-    """``(ratio, gain)``: the outputs' held-out error over an affine model's, and its bootstrap.
-
-    ``truth`` has the outputs' shape (one-hot labels for class
-    probabilities); ``affine`` holds the affine model's predictions.
-    ``ratio`` is the outputs' (weighted) mean squared error over the affine
-    model's; ``gain`` the 5% quantile of ``1 - ratio`` over ``N_BOOTSTRAP``
-    resamples of the rows, a paired comparison (each resample scores both
-    on the same rows). Both are NaN when the affine model predicts the rows
-    within ``EXACTLY_AFFINE`` of their variance: the target is affine,
-    nothing is left to learn, and the directions that leave the affine map
-    alone are its symmetries.
-    """
-    truth = np.asarray(truth, dtype=float).reshape(outputs.shape)
-    errors = np.sum((outputs - truth) ** 2, axis=1)
-    affine_errors = np.sum((np.reshape(affine, truth.shape) - truth) ** 2, axis=1)
-    weights = np.ones(len(truth)) if weights is None else np.asarray(weights, dtype=float)
-    centre = np.average(truth, axis=0, weights=weights)
-    affine_error = np.average(affine_errors, weights=weights)
-    if affine_error <= EXACTLY_AFFINE * _mean_squared_error(centre, truth, weights):
-        return float("nan"), float("nan")
-    n = len(truth)
-    draws = np.random.default_rng(random_state).integers(0, n, size=(N_BOOTSTRAP, n))
-    counts = np.zeros((N_BOOTSTRAP, n))
-    np.add.at(counts, (np.arange(N_BOOTSTRAP)[:, None], draws), 1.0)
-    counts *= weights
-    ratios = (counts @ errors) / np.maximum(counts @ affine_errors, 1e-300)
-    ratio = np.average(errors, weights=weights) / affine_error
-    return float(ratio), float(np.quantile(1.0 - ratios, 0.05))
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,7 +180,7 @@ class _FirstOrder:
     def eps2(self, targets, classify):
         """The model's held-out error per output (Brier per class for classifiers)."""
         if classify:
-            onehot = np.eye(self.outputs.shape[1])[np.asarray(targets, dtype=int).ravel()]
+            onehot = one_hot(targets, self.outputs.shape[1])
             return float(np.mean((self.outputs - onehot) ** 2))
         targets = np.asarray(targets, dtype=float).reshape(self.raw.shape)
         return float(np.mean((self.raw - targets) ** 2))
@@ -372,14 +286,20 @@ def _first_order(backbone, X, space, task, directions):
     )
 
 
-def _intervals(residual, baseline, random_state):
-    """Bootstrap 5% and 95% quantiles of ``sqrt(mean residual / mean baseline)``, (j, 2)."""
-    n = len(residual)
+def bootstrap_counts(n, random_state):
+    """``N_BOOTSTRAP`` resamples of ``n`` rows, as how often each row is drawn, (N_BOOTSTRAP, n).
+
+    Means over a resample are then one matrix product, with memory (draws x
+    rows), not (draws x rows x directions).
+    """
     draws = np.random.default_rng(random_state).integers(0, n, size=(N_BOOTSTRAP, n))
-    # Each resample as counts of the rows: its means are one matrix product,
-    # with memory (draws x rows), not (draws x rows x directions).
     counts = np.zeros((N_BOOTSTRAP, n))
     np.add.at(counts, (np.arange(N_BOOTSTRAP)[:, None], draws), 1.0)
+    return counts
+
+
+def _intervals(residual, baseline, counts):
+    """Bootstrap 5% and 95% quantiles of ``sqrt(mean residual / mean baseline)``, (j, 2)."""
     ratios = (counts @ residual) / np.maximum(counts @ baseline, 1e-300)
     return np.sqrt(np.quantile(ratios, [0.05, 0.95], axis=0).T)
 
@@ -462,7 +382,7 @@ def measure_evidence(
         The rows' sample weights, for the reference score. The first-order
         evidence weighs every row alike: it measures the model, not the task.
     affine : ndarray of shape (n, n_outputs), optional
-        The held-out predictions of an affine model (:func:`affine_predictions`;
+        The held-out predictions of an affine model (see :mod:`symlearn._affine`;
         class probabilities for classifiers), for :attr:`Evidence.affine_ratio`
         and :attr:`Evidence.affine_gain`.
     """
@@ -483,19 +403,18 @@ def measure_evidence(
     # one loop of k^3 steps (gl(50): 1.6e10, most of a 50-feature fit).
     denominator = np.sum(coefficients * (N @ coefficients), axis=0)
     floors = np.sqrt(np.sum(coefficients * (F @ coefficients), axis=0) / denominator)
-    intervals = _intervals(*first_order.per_row(coefficients), random_state)
+    # One set of resamples for the intervals and the comparison with an affine model.
+    counts = bootstrap_counts(len(X), random_state)
+    intervals = _intervals(*first_order.per_row(coefficients), counts)
     directions = (coefficients.T @ basis.reshape(len(basis), -1)).reshape(-1, *basis.shape[1:])
     directions /= np.linalg.norm(directions, axis=(1, 2), keepdims=True)
     baseline = linear_predictions(backbone, X)
     score = reference_score(first_order.raw, targets, classify, weights, baseline)
     ratio = gain = float("nan")
     if affine is not None:
-        truth = targets
-        if classify:
-            truth = np.eye(first_order.outputs.shape[1])[np.asarray(targets, dtype=int).ravel()]
-        ratio, gain = affine_comparison(
-            first_order.outputs, truth, affine, weights, random_state=random_state
-        )
+        outputs = first_order.outputs
+        truth = one_hot(targets, outputs.shape[1]) if classify else targets
+        ratio, gain = affine_comparison(outputs, truth, affine, counts, weights)
     return Evidence(
         np.sqrt(lam), intervals, floors, directions, score, baseline is not None, ratio, gain
     )
@@ -509,7 +428,7 @@ def rate_directions(backbone, X, space, task, directions, targets=None, *, rando
     first_order = _first_order(backbone, X, space, task, directions)
     residual, baseline = first_order.per_row(np.eye(len(directions)))
     errors = np.sqrt(residual.mean(axis=0) / np.maximum(baseline.mean(axis=0), 1e-300))
-    intervals = _intervals(residual, baseline, random_state)
+    intervals = _intervals(residual, baseline, bootstrap_counts(len(residual), random_state))
     floors = None
     if targets is not None:
         _, N, M, R = first_order.forms()
