@@ -81,6 +81,11 @@ __all__ = ["Discovery", "discover"]
 #: The planes of this many of the spectrum's most exact directions are searched for turns.
 N_SPECTRUM_PLANES = 3
 
+#: At most this many training rows (evenly spaced) find the directions the
+#: held-out rows rate, where those are too few to find them (see
+#: symlearn._evidence.CONSTRAINTS_PER_DIRECTION).
+SEARCH_ROWS = 1000
+
 #: At most this many training rows compare the standard and identified forms.
 MAX_COMPARISON_ROWS = 2000
 
@@ -284,8 +289,18 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
     reference = copy.deepcopy(net.module_.backbone)
     n_classes = task.n_outputs if isinstance(task, ClassificationTask) else None
     affine = affine_predictions(X_train, y_train, X_held, w_train, n_classes)
+    # Training rows find the directions where the held-out rows are too few:
+    # gl(20) has 400, and 200 held-out rows leave 200 of them exact by chance.
+    search_rows = X_train[:: -(-len(X_train) // SEARCH_ROWS)]
     evidence = measure_evidence(
-        reference, X_held, y_held, space, task, weights=w_held, affine=affine
+        reference,
+        X_held,
+        y_held,
+        space,
+        task,
+        weights=w_held,
+        affine=affine,
+        search_rows=search_rows,
     )
     augmentation = net.module_.augmentation
     searched = not isinstance(augmentation, CandidateSymmetries)

@@ -209,6 +209,17 @@ def judge(evidence, *, tolerance, n_generators="auto", tested=True, n_rows=None)
             f"(at least {MIN_JUDGED_ROWS}). Give more rows.",
             nothing,
         )
+    if evidence.constraints is not None and evidence.constraints < m:
+        return verdict(
+            "inconclusive",
+            f"The search space has {m} directions, and the rows they were found on give "
+            f"{evidence.constraints} first-order constraint(s) (rows times outputs): at least "
+            f"{m - evidence.constraints} direction(s) are exact on those rows whatever the "
+            f"model, so no symmetry can be singled out among them. Search a smaller space "
+            f"(an input_rep with vector or point parts, or generator_space) or give more "
+            f"rows.",
+            nothing,
+        )
     if evidence.reference_score < MIN_REFERENCE_SCORE:
         explains = (
             f"The reference model explains only {max(evidence.reference_score, 0):.0%} of the "

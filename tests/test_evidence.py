@@ -12,6 +12,7 @@ from symlearn._evidence import (
     rate_directions,
     reference_score,
 )
+from symlearn._first_order import first_order as measure_first_order
 from symlearn._space import resolve_search_space
 from symlearn._task import ClassificationTask, RegressionTask
 from symlearn.lie import rotation_generator
@@ -75,6 +76,49 @@ def test_a_symmetry_breaking_term_raises_the_rotations_error_with_its_size():
     L = rotation_generator(2, 0, 1)[None]
     errors = [rate_directions(Radius(a), X, space, task, L)[0][0] for a in (0.0, 0.1, 0.5)]
     assert errors[0] < 1e-6 < errors[1] < errors[2]
+
+
+class CosineSum(torch.nn.Module):
+    """f(x) = |x_01|^2 + sum_i cos(x_i), i >= 2: only the turn of the first two features keeps it."""
+
+    def forward(self, x):
+        return x[:, :2].pow(2).sum(1, keepdim=True) + torch.cos(x[:, 2:]).sum(1, keepdim=True)
+
+
+def wide_setup(n, seed):
+    """``n`` rows of 8 tabular features (model coordinates), their targets, gl(8) and the task."""
+    X = np.random.default_rng(seed).standard_normal((n, 8))
+    y = CosineSum()(torch.as_tensor(X, dtype=torch.float32)).numpy().ravel()
+    params = SymmetryDiscoveringRegressor().get_params(deep=False)
+    space = resolve_search_space(params, Vectors(1, 8), X)
+    task, y_model = RegressionTask.fit(y, output_rep=None, input_rep=Vectors(1, 8))
+    return space.scale(X), y_model, space, task
+
+
+def test_directions_are_found_on_other_rows_when_the_held_out_rows_are_too_few():
+    # gl(8) has 64 directions; 40 held-out rows would leave 24 of them exact on those rows alone.
+    X_held, y_held, space, task = wide_setup(40, seed=0)
+    X_search, _, _, _ = wide_setup(1500, seed=1)
+    alone = measure_evidence(CosineSum(), X_held, y_held, space, task)
+    assert alone.constraints == 40  # too few: the verdict says so; the basis is only rated
+    assert len(alone.errors) == 64 and np.all(np.diff(alone.errors) >= 0)
+    assert np.isclose(np.abs(alone.directions).sum(axis=(1, 2)), 1.0).all()
+    for n_search in (30, 50):  # no more rows than held out, or still too few
+        too_few = measure_evidence(
+            CosineSum(), X_held, y_held, space, task, search_rows=X_search[:n_search]
+        )
+        assert too_few.constraints == max(n_search, 40)
+    evidence = measure_evidence(CosineSum(), X_held, y_held, space, task, search_rows=X_search)
+    # The turn is still exact and first; every other direction is broken on the held-out rows.
+    assert evidence.constraints == 1500 and evidence.errors[0] < 1e-6
+    # 1,000 held-out rows give 15 constraints per direction: they find the directions.
+    X_many, y_many, _, _ = wide_setup(1000, seed=2)
+    found = measure_evidence(CosineSum(), X_many, y_many, space, task, search_rows=X_search)
+    assert found.constraints == 1000 and found.errors[0] < 1e-6
+    turn = rotation_generator(8, 0, 1)[None]
+    assert lie_algebra_similarity(evidence.directions[:1], turn) > 0.999
+    assert evidence.errors[1] > 0.1
+    assert np.all(np.diff(evidence.errors) >= 0)
 
 
 def test_rated_directions_have_intervals_and_floors_when_targets_are_given():
@@ -179,7 +223,7 @@ def test_per_row_values_of_combined_directions_are_the_combinations_of_the_basis
         backbone = torch.nn.Sequential(
             torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)
         )
-    first_order = evidence_module._first_order(backbone, X, space, task, space.model_basis)
+    first_order = measure_first_order(backbone, X, space, task, space.model_basis)
     C = np.random.default_rng(1).standard_normal((len(space.model_basis), 3))
     residual, baseline = first_order.per_row(C)
     # The same values from the basis's own quantities, combined row by row.

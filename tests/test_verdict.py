@@ -1,5 +1,7 @@
 """The verdict on synthetic evidence: each rule of symlearn._verdict, one at a time."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -52,6 +54,17 @@ def test_every_direction_clearly_broken_is_none():
     verdict = judge(evidence(errors, floors=0.05), tolerance=0.6)
     assert verdict.name == "none" and len(verdict.accepted) == 0
     assert f"limit {Z_MAX:g}" in verdict.reason
+
+
+def test_fewer_constraints_than_directions_are_inconclusive_whatever_the_spectrum():
+    errors = [0.0, 0.0, 0.0, 0.9]  # the first three exact on rows that cannot tell
+    found = evidence(errors)
+    verdict = judge(dataclasses.replace(found, constraints=1), tolerance=0.6)
+    assert verdict.name == "inconclusive" and len(verdict.accepted) == 0
+    assert "4 directions" in verdict.reason and "1 first-order constraint" in verdict.reason
+    assert "generator_space" in verdict.reason
+    # As many constraints as directions determine them: judged on the spectrum.
+    assert judge(dataclasses.replace(found, constraints=4), tolerance=0.6).name == "symmetric"
 
 
 def test_a_poor_reference_model_is_inconclusive_whatever_its_spectrum():
