@@ -7,6 +7,7 @@ everything else. The functions that score the fitted model
 rate candidates are shared with the estimators' public methods.
 """
 
+import itertools
 from dataclasses import dataclass, fields, replace
 from numbers import Integral
 
@@ -175,7 +176,7 @@ def rate_candidates(module, X_scaled, *, space, task):
     spans = space.candidates.spans
     errors, _, _ = rate_directions(module.backbone, X_scaled, space, task, np.concatenate(spans))
     bounds = np.cumsum([0, *map(len, spans)])
-    return np.array([np.sqrt(np.mean(errors[a:b] ** 2)) for a, b in zip(bounds[:-1], bounds[1:])])
+    return np.array([np.sqrt(np.mean(errors[a:b] ** 2)) for a, b in itertools.pairwise(bounds)])
 
 
 def module_outputs(net, n_group_samples_test, X_scaled):
@@ -313,8 +314,8 @@ def with_discrete(analysis, discrete):
         return analysis
     found = "; ".join(symmetry.description for symmetry in discrete)
     reason = (
-        f"{analysis.verdict_reason} Discrete symmetries (the held-out rows moved by them are "
-        f"predicted as well by the reference model): {found}."
+        f"{analysis.verdict_reason} Discrete symmetries (each confirmed on the held-out "
+        f"rows): {found}."
     )
     return replace(analysis, discrete_symmetries=tuple(discrete), verdict_reason=reason)
 

@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-import torch
-from skorch.callbacks import PrintLog
 
 from ._affine import affine_predictions
 from ._analysis import (
@@ -46,19 +44,19 @@ from ._analysis import (
     with_discrete,
     with_score,
 )
-from ._builders import resolve_lr
 from ._confirmation import confirmed, supported
 from ._data import weighted_targets
 from ._discrete_search import search_discrete
 from ._evidence import measure_evidence, rate_directions
+from ._exact_phase import invariant_model_error, train_exact_model
 from ._linear_part import commuting_maps, fit_linear_part, residual_scale
 from ._model import (
     build_backbone,
-    build_invariant_model,
     build_symmetry_module,
     check_backbone,
     symmetrize_discovered,
 )
+from ._phases import standardized, start_phase
 from ._reach import orbit_reaches
 from ._scaling import _root_mean_square
 from ._task import ClassificationTask
@@ -71,10 +69,8 @@ from ._verdict import (
     propose_group,
 )
 from .lie import exact_generators
-from .nn import MLP, CandidateSymmetries
+from .nn import CandidateSymmetries
 from .reps._image import has_image
-from .symmetrize._invariants import InvariantModel
-from .symmetrize._items import InvariantItemModel
 
 __all__ = ["Discovery", "discover"]
 
@@ -97,22 +93,6 @@ class Discovery:
     net: object
     reference: object
     analysis: object
-
-
-def _standardized(backbone, X_train, linear_part=None):
-    """The default backbone with its inputs centred and scaled on the training rows (see MLP).
-
-    ``linear_part`` ``(W, scale)``, when given, is set as the fixed linear
-    part and output scale of an MLP or an invariant-feature model (see
-    :mod:`symlearn._linear_part`; it commutes with every searched direction).
-    Invariant-feature models standardize their networks on the features of
-    the rows.
-    """
-    if isinstance(backbone, (MLP, InvariantModel, InvariantItemModel)):
-        backbone.standardize_inputs(np.asarray(X_train))
-    if isinstance(backbone, (MLP, InvariantModel)) and linear_part is not None:
-        backbone.set_linear_part(*linear_part)
-    return backbone
 
 
 def _linear_part(space, task, X_train, y_train, weights):
@@ -198,57 +178,6 @@ def _searches_discrete(estimator, space, evidence, n_held):
     )
 
 
-def _start_phase(net):
-    """A fresh optimizer for the next training phase, and a fresh table header.
-
-    Each phase records its own history keys (``output_spread`` appears with
-    the augmentation), so with ``verbose=1`` each phase prints its own header
-    rather than lining new columns up under the old ones.
-    """
-    net.initialize_optimizer()
-    for _, callback in net.callbacks_:
-        if isinstance(callback, PrintLog):
-            callback.first_iteration_ = True
-
-
-def _unbuildable(estimator, space, task, exact):
-    """The ValueError an invariant-feature model of ``exact`` raises, or None if it builds.
-
-    Built aside, with torch's random state restored: the trial leaves the
-    fit's draws (the networks trained next) as they were.
-    """
-    with torch.random.fork_rng(devices=[]):
-        try:
-            build_invariant_model(estimator, space, task, space.to_model(exact))
-        except ValueError as error:
-            return error
-    return None
-
-
-def _train_invariant_model(estimator, net, space, task, exact, X_train, fit_targets, linear_part):
-    """Train, in place of the reference backbone, the invariant-feature model of ``exact``.
-
-    The phase an augmented model would take, as long (early stopping on the
-    held-out rows): the model is exactly invariant, so the augmentation is off.
-    It keeps the reference's ``linear_part`` (see :func:`_standardized`) and
-    trains at its own rate when ``lr="auto"`` (see :func:`resolve_lr`).
-    """
-    generators = space.to_model(exact)
-    model = build_invariant_model(estimator, space, task, generators)
-    net.module_.backbone = _standardized(model, X_train, linear_part).to(net.device)
-    augmentation = net.module_.augmentation
-    active = augmentation.active.clone()
-    augmentation.active.zero_()
-    rate = net.lr
-    net.lr = resolve_lr(estimator.lr, model)
-    _start_phase(net)
-    try:
-        net.partial_fit(X_train, fit_targets)
-    finally:
-        net.lr = rate
-    augmentation.active.copy_(active)
-
-
 def discover(estimator, space, task, X, y, train, held_out, n_features, device, sample_weight=None):
     """Train the reference, judge the evidence, train with the symmetry, confirm, analyze.
 
@@ -272,7 +201,7 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
     )
     # The part of an equivariant target that no searched direction could be judged on.
     linear_part = _linear_part(space, task, X_train, y_train, w_train)
-    _standardized(module.backbone, X_train, linear_part)
+    standardized(module.backbone, X_train, linear_part)
     callbacks = [("collapse_check", estimator.get_collapse_check(X_held, y_held))]
     if space.candidates is not None:
         measure = partial(rate_candidates, space=space, task=task)
@@ -373,7 +302,7 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
     # accepted within floors that hid every motion, refuted along the orbit).
     unbuildable = None
     if exact_model and exact is not None:
-        unbuildable = _unbuildable(estimator, space, task, exact)
+        unbuildable = invariant_model_error(estimator, space, task, exact)
     replaced = exact_model and unbuildable is None
     if estimator.augment and ((exact is not None and not replaced) or not searched):
         if not searched:
@@ -389,9 +318,9 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         if collapse_check is not None:
             collapse_check.pin_reference(net)  # judged against the reference, not a fresh net
         backbone = build_backbone(estimator, n_features, space, task)
-        backbone = _standardized(backbone, X_train, linear_part)
+        backbone = standardized(backbone, X_train, linear_part)
         net.module_.backbone = backbone.to(net.device)
-        _start_phase(net)
+        start_phase(net)
         net.partial_fit(X_train, fit_targets)
         verdict = checked(
             verdict,
@@ -400,12 +329,31 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
             else f"the candidate symmetries ({augmentation.n_candidates})",
             refutes=searched,
         )
+    searches_discrete = _searches_discrete(estimator, space, evidence, len(X_held))
+    searched_discrete = partial(
+        search_discrete,
+        reference,
+        X_train,
+        y_train,
+        X_held,
+        y_held,
+        space,
+        task,
+        spectrum=evidence.directions[:N_SPECTRUM_PLANES],
+        features_as_items=estimator.input_rep is None,
+        weights=w_held,
+        random_state=0,
+    )
+    discrete = None
     if exact_model:
         if verdict.name == "symmetric" and exact is not None:
             if unbuildable is not None:
                 raise unbuildable
-            _train_invariant_model(
-                estimator, net, space, task, exact, X_train, fit_targets, linear_part
+            # Found first: the form's reflections among them shape the exact model.
+            found = searched_discrete(continuous=space.to_model(exact)) if searches_discrete else ()
+            rows = (X_train, fit_targets, X_held, y_held, w_held)
+            discrete = train_exact_model(
+                estimator, net, space, task, exact, rows, linear_part, found
             )
             # The exact model must be confirmed as an augmented one would be.
             verdict = checked(
@@ -438,24 +386,10 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
         module=net.module_,
         accepted=exact if len(verdict.accepted) else None,
     )
-    if _searches_discrete(estimator, space, evidence, len(X_held)):
-        continuous = (
-            space.to_model(exact) if verdict.name == "symmetric" and exact is not None else ()
-        )
-        discrete = search_discrete(
-            reference,
-            X_train,
-            y_train,
-            X_held,
-            y_held,
-            space,
-            task,
-            continuous=continuous,
-            spectrum=evidence.directions[:N_SPECTRUM_PLANES],
-            features_as_items=estimator.input_rep is None,
-            weights=w_held,
-            random_state=0,
-        )
+    if discrete is None and searches_discrete:
+        symmetric = verdict.name == "symmetric" and exact is not None
+        discrete = searched_discrete(continuous=space.to_model(exact) if symmetric else ())
+    if discrete is not None:
         analysis = with_discrete(analysis, discrete)
     # The errors rate the reference model; the score rates the model that
     # predicts (symmetrized over the discovered group if asked).

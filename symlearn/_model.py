@@ -10,6 +10,7 @@ loaded model is built exactly as the fitted one was.
 import numpy as np
 import torch
 
+from ._orientation import kept_orientations, vector_maps
 from .groups import ItemLayout, parse_group
 from .lie import (
     affine_embedding,
@@ -77,16 +78,24 @@ def known_group(symmetrize, group, rep):
     return parsed
 
 
-def build_invariant_model(estimator, space, task, generators, *, oriented=True, time_oriented=True):
+def build_invariant_model(
+    estimator, space, task, generators, *, oriented=True, time_oriented=True, discrete=()
+):
     """An :class:`~symlearn.symmetrize.InvariantModel` for the group of ``generators``.
 
     ``generators`` (k, d, d) act on the vectors in model coordinates; the
     backbone comes from ``estimator.get_backbone`` on the invariant features.
     The defaults build the connected group they generate, as for a
     discovered algebra: determinants and, for so(r-1, 1), time orientations
-    kept (see :class:`~symlearn.symmetrize.InvariantFeatures`).
+    kept (see :class:`~symlearn.symmetrize.InvariantFeatures`). The
+    ``discrete`` symmetries (DiscreteSymmetry items) that are reflections
+    of the preserved form join the group and take away the features they
+    do not leave invariant (see :mod:`symlearn._orientation`).
     """
     frame, form, scaling = invariant_frame(generators, affine=space.input_rep.affine)
+    if len(discrete):
+        kept = kept_orientations(frame, form, vector_maps(space.input_rep, discrete))
+        oriented, time_oriented = oriented and kept[0], time_oriented and kept[1]
     features = InvariantFeatures(
         space.input_rep,
         frame,
@@ -269,7 +278,9 @@ def symmetrize_discovered(estimator, module, space, task, analysis):
         # Built for searched generators only (fit trains it in place of the augmented model).
         if space.candidates is None and not isinstance(module.backbone, InvariantModel):
             generators = space.to_model(analysis.accepted_generators)
-            module.backbone = build_invariant_model(estimator, space, task, generators)
+            module.backbone = build_invariant_model(
+                estimator, space, task, generators, discrete=analysis.discrete_symmetries
+            )
         return
     sampler = _discovered_sampler(space, analysis)
     layout = ItemLayout(space.input_rep)

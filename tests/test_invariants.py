@@ -3,6 +3,7 @@ import pytest
 import torch
 
 import symlearn._discovery as discovery
+import symlearn._exact_phase as exact_phase
 from symlearn import SymmetryDiscoveringRegressor, load, save
 from symlearn._builders import AUTO_LR, INVARIANT_LR
 from symlearn.datasets import make_charged_nbody
@@ -331,9 +332,9 @@ def test_auto_lr_trains_invariant_feature_models_at_their_own_rate(monkeypatch):
     X = rng.normal(size=(500, 4))
     y = np.sin(np.sum(X[:, :2] ** 2, axis=1)) + np.sum(X[:, :2] * X[:, 2:], axis=1)
     rates = []  # the rate each later phase starts with
-    start_phase = discovery._start_phase
+    start_phase = exact_phase.start_phase
     monkeypatch.setattr(
-        discovery, "_start_phase", lambda net: [rates.append(net.lr), start_phase(net)]
+        exact_phase, "start_phase", lambda net: [rates.append(net.lr), start_phase(net)]
     )
     estimator = SymmetryDiscoveringRegressor(
         input_rep=Vectors(2, 2), symmetrize="invariant_features", max_epochs=80, random_state=0

@@ -1,0 +1,76 @@
+"""The exact model of a discovered group: the held-out rows choose its discrete part."""
+
+import numpy as np
+import pytest
+
+import symlearn._discovery as discovery
+import symlearn._exact_phase as exact_phase
+from symlearn import SymmetryDiscoveringRegressor, load, save
+from symlearn.reps import Vectors
+
+
+def two_vectors(chiral, n=500):
+    """Two plane vectors; a rotation-invariant target, even or odd under a mirror."""
+    X = np.random.default_rng(0).normal(size=(n, 4))
+    v, w = X[:, :2], X[:, 2:]
+    even = np.sin(np.sum(v**2, axis=1)) + np.sum(v * w, axis=1)
+    odd = v[:, 0] * w[:, 1] - v[:, 1] * w[:, 0]  # a determinant: the mirror flips it
+    return X, (odd + 0.3 * np.sum(v**2, axis=1)) if chiral else even
+
+
+@pytest.mark.parametrize("chiral", [False, True])
+def test_the_form_reflections_join_the_group_when_the_held_out_rows_agree(
+    chiral, monkeypatch, tmp_path
+):
+    # A reference that cannot judge discrete symmetries (EMLP's Lorentz task,
+    # R^2 0.42-0.48) leaves the choice to the two exact models.
+    monkeypatch.setattr(discovery, "_searches_discrete", lambda *args: False)
+    phases = []
+    start_phase = exact_phase.start_phase
+    monkeypatch.setattr(
+        exact_phase, "start_phase", lambda net: [phases.append(1), start_phase(net)]
+    )
+    X, y = two_vectors(chiral)
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=Vectors(2, 2), symmetrize="invariant_features", max_epochs=80, random_state=0
+    ).fit(X, y)
+    assert estimator.symmetry_verdict_ == "symmetric" and estimator.algebra_.name == "so(2)"
+    assert len(phases) == 2  # the model without the determinant, then the one with it
+    features = estimator.net_.module_.backbone.features
+    mirrors = estimator.discrete_symmetries_
+    if chiral:
+        assert mirrors == [] and features.n_features == 4  # 3 products and the determinant
+    else:
+        assert len(mirrors) == 1 and features.n_features == 3
+        (mirror,) = mirrors
+        assert mirror.kind == "reflection" and mirror.description.startswith("mirror")
+        assert mirror.loss_bound <= mirror.loss_allowed
+        A = mirror.matrices[0]
+        np.testing.assert_allclose(A @ A, np.eye(4), atol=1e-6)
+        assert np.isclose(np.linalg.det(A[:2, :2]), -1.0)
+        # The model is exactly invariant under it.
+        np.testing.assert_allclose(
+            estimator.predict(X[:50] @ A.T), estimator.predict(X[:50]), rtol=1e-5, atol=1e-5
+        )
+    # A file rebuilds the same features from the discrete symmetries it holds.
+    save(estimator, tmp_path / "model.symlearn")
+    loaded = load(tmp_path / "model.symlearn")
+    np.testing.assert_array_equal(loaded.predict(X[:50]), estimator.predict(X[:50]))
+
+
+def test_without_the_discrete_search_the_connected_group_is_kept(monkeypatch):
+    phases = []
+    start_phase = exact_phase.start_phase
+    monkeypatch.setattr(
+        exact_phase, "start_phase", lambda net: [phases.append(1), start_phase(net)]
+    )
+    X, y = two_vectors(chiral=False)
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=Vectors(2, 2),
+        symmetrize="invariant_features",
+        discrete=None,
+        max_epochs=80,
+        random_state=0,
+    ).fit(X, y)
+    assert len(phases) == 1 and estimator.discrete_symmetries_ == []
+    assert estimator.net_.module_.backbone.features.n_features == 4
