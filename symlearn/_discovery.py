@@ -47,7 +47,7 @@ from ._analysis import (
 from ._confirmation import confirmed, supported
 from ._data import weighted_targets
 from ._discrete_search import search_discrete
-from ._evidence import measure_evidence, rate_directions
+from ._evidence import CONSTRAINTS_PER_DIRECTION, measure_evidence, rate_directions
 from ._exact_phase import invariant_model_error, train_exact_model
 from ._linear_part import commuting_maps, fit_linear_part, residual_scale
 from ._model import (
@@ -77,7 +77,8 @@ __all__ = ["Discovery", "discover"]
 #: The planes of this many of the spectrum's most exact directions are searched for turns.
 N_SPECTRUM_PLANES = 3
 
-#: At most this many training rows (evenly spaced) find the directions the
+#: At least this many training rows (evenly spaced; more for a search space
+#: of more than an eighth as many directions) find the directions the
 #: held-out rows rate, where those are too few to find them (see
 #: symlearn._evidence.CONSTRAINTS_PER_DIRECTION).
 SEARCH_ROWS = 1000
@@ -220,7 +221,8 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
     affine = affine_predictions(X_train, y_train, X_held, w_train, n_classes)
     # Training rows find the directions where the held-out rows are too few:
     # gl(20) has 400, and 200 held-out rows leave 200 of them exact by chance.
-    search_rows = X_train[:: -(-len(X_train) // SEARCH_ROWS)]
+    limit = max(SEARCH_ROWS, CONSTRAINTS_PER_DIRECTION * len(space.model_basis))
+    search_rows = X_train[:: -(-len(X_train) // limit)]
     evidence = measure_evidence(
         reference,
         X_held,
@@ -246,7 +248,15 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
     # A weak reference may propose a group, tried when a later phase can test it.
     weak, proposal = verdict, None
     # Never on too few held-out rows: then nothing, the orbit included, can judge.
-    if searched and estimator.n_generators == "auto" and tested and len(X_held) >= MIN_JUDGED_ROWS:
+    # Nor on directions too many for the rows to single any out.
+    determined = evidence.constraints is None or evidence.constraints >= len(evidence.errors)
+    if (
+        searched
+        and estimator.n_generators == "auto"
+        and tested
+        and len(X_held) >= MIN_JUDGED_ROWS
+        and determined
+    ):
         proposal = propose_group(evidence, verdict, affine=space.input_rep.affine)
     if proposal is not None:
         verdict = Verdict("symmetric", "proposed", proposal[0], proposal[0])  # until tested
@@ -350,10 +360,10 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
             if unbuildable is not None:
                 raise unbuildable
             # Found first: the form's reflections among them shape the exact model.
-            found = searched_discrete(continuous=space.to_model(exact)) if searches_discrete else ()
+            known = searched_discrete(continuous=space.to_model(exact)) if searches_discrete else ()
             rows = (X_train, fit_targets, X_held, y_held, w_held)
             discrete = train_exact_model(
-                estimator, net, space, task, exact, rows, linear_part, found
+                estimator, net, space, task, exact, rows, linear_part, known
             )
             # The exact model must be confirmed as an augmented one would be.
             verdict = checked(
@@ -362,6 +372,8 @@ def discover(estimator, space, task, X, y, train, held_out, n_features, device, 
                 # A worse exact model may only be too narrow a model class.
                 refutes=False,
             )
+            if verdict.name != "symmetric":
+                discrete = None  # found beside a group the held-out rows did not confirm
         if verdict.name != "symmetric" or exact is None:
             found = (
                 f"the verdict is {verdict.name!r}"

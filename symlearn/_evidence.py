@@ -38,7 +38,13 @@ from ._first_order import first_order, linear_parts, one_hot
 from ._linear_part import linear_predictions
 from ._task import ClassificationTask
 
-__all__ = ["Evidence", "measure_evidence", "rate_directions", "reference_score"]
+__all__ = [
+    "CONSTRAINTS_PER_DIRECTION",
+    "Evidence",
+    "measure_evidence",
+    "rate_directions",
+    "reference_score",
+]
 
 #: Bootstrap resamples of the rows for the error intervals.
 N_BOOTSTRAP = 200
@@ -264,7 +270,8 @@ def measure_evidence(
     # they are left out of the search.
     free = _free_directions(held)
     n_free = len(basis) if free is None else free.shape[1]
-    n_outputs = held.raw.shape[1]
+    # Class probabilities sum to one: one output less constrains the directions.
+    n_outputs = max(held.raw.shape[1] - 1, 1) if classify else held.raw.shape[1]
     finder = held
     few = len(X) * n_outputs < CONSTRAINTS_PER_DIRECTION * n_free
     if search_rows is not None and few and len(search_rows) > len(X):

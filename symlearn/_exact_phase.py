@@ -27,11 +27,14 @@ from ._confirmation import _confirmation
 from ._discrete import DiscreteSymmetry, to_data_map, with_model_maps
 from ._discrete_elements import embedded, full_row_map, output_map
 from ._model import build_invariant_model
-from ._orientation import form_reflections, kept_orientations, vector_maps
+from ._orientation import reflections_beyond, vector_maps
 from ._phases import standardized, start_phase
-from .symmetrize._invariants import InvariantFeatures, invariant_frame
+from .symmetrize._invariants import invariant_frame
 
 __all__ = ["invariant_model_error", "train_exact_model"]
+
+#: A reflection's normal is written out in its description up to this many axes.
+MAX_DESCRIBED_AXES = 12
 
 
 def invariant_model_error(estimator, space, task, exact):
@@ -79,19 +82,7 @@ def train_exact_model(estimator, net, space, task, exact, rows, linear_part, fou
     frame, form, _ = invariant_frame(generators, affine=space.input_rep.affine)
     reflections = []
     if estimator.discrete is not None:
-        known = vector_maps(space.input_rep, found)
-        maps = known + [g for _, g, _ in form_reflections(frame, form)]
-        n_features = [
-            InvariantFeatures(
-                space.input_rep, frame, form, oriented=kept[0], time_oriented=kept[1]
-            ).n_features
-            for kept in (
-                kept_orientations(frame, form, known),
-                kept_orientations(frame, form, maps),
-            )
-        ]
-        if n_features[1] < n_features[0]:
-            reflections = form_reflections(frame, form)
+        reflections = reflections_beyond(frame, form, vector_maps(space.input_rep, found))
     if not reflections:
         _train_invariant_model(
             estimator, net, space, task, generators, X_train, fit_targets, linear_part, found
@@ -118,6 +109,7 @@ def train_exact_model(estimator, net, space, task, exact, rows, linear_part, fou
     if not comparison.bounded or comparison.worse:
         return tuple(found)
     net.module_.backbone = invariant
+    net.initialize_optimizer()  # of the model kept, not of the one trained last
     measured = {
         "loss_before": comparison.before,
         "loss_after": comparison.after,
@@ -175,10 +167,11 @@ def _reflection_symmetry(space, task, label, g, normal):
     element = embedded(rep, g)
     A, b = to_data_map(full_row_map(rep, element), np.zeros(rep.size), space.scaler)
     B = output_map(task, element)
-    description = (
-        f"{label}: reflection of the form the discovered group preserves, along "
-        f"({', '.join(f'{value:.3g}' for value in normal)})"
-    )
+    # The matrices hold it exactly; a long normal would swamp the description.
+    along = ""
+    if len(normal) <= MAX_DESCRIBED_AXES:
+        along = f", along ({', '.join(f'{value:.3g}' for value in normal)})"
+    description = f"{label}: reflection of the form the discovered group preserves{along}"
     symmetry = DiscreteSymmetry(
         kind="reflection",
         description=description,

@@ -15,7 +15,7 @@ import numpy as np
 
 from .symmetrize._invariants import _layout
 
-__all__ = ["form_reflections", "kept_orientations", "vector_maps"]
+__all__ = ["form_reflections", "kept_orientations", "reflections_beyond", "vector_maps"]
 
 #: Tolerance of the checks that a map preserves the frame and the form.
 TOLERANCE = 1e-6
@@ -62,14 +62,32 @@ def _reflection(frame, form, axis):
     return frame @ local @ np.linalg.inv(frame), normal / np.linalg.norm(normal)
 
 
+def reflections_beyond(frame, form, maps):
+    """The form's reflections that take away features the known ``maps`` (d, d) leave.
+
+    Those of :func:`form_reflections`, each kept only when it changes
+    :func:`kept_orientations` of the maps and the reflections kept before
+    it: beside a found mirror only time reversal is new (so(1,3)), and
+    beside a found mirror of a definite form nothing is.
+    """
+    maps, beyond = list(maps), []
+    for reflection in form_reflections(frame, form):
+        if kept_orientations(frame, form, [*maps, reflection[1]]) != kept_orientations(
+            frame, form, maps
+        ):
+            beyond.append(reflection)
+            maps.append(reflection[1])
+    return beyond
+
+
 def kept_orientations(frame, form, maps):
     """``(oriented, time_oriented)``: what stays invariant under every map in ``maps``.
 
     ``maps`` are linear maps (d, d) of the vectors' axes known to be
-    symmetries. One that preserves the frame's fixed subspace and the form
-    and reverses orientation takes away the determinants; one that swaps
-    the two cones of a form with one negative sign, the time orientations.
-    Maps outside the group that preserves the form leave both.
+    symmetries. One that keeps the moved and the fixed subspaces apart,
+    preserves the form and reverses orientation takes away the
+    determinants; one that swaps the two cones of a form with one negative
+    sign, the time orientations. Other maps leave both.
     """
     frame, form = np.asarray(frame, dtype=float), np.asarray(form, dtype=float)
     r = len(form)
@@ -79,9 +97,10 @@ def kept_orientations(frame, form, maps):
         local = np.linalg.solve(frame, np.asarray(g, dtype=float) @ frame)
         moved = local[:r, :r]
         scale = max(np.abs(form).max(), 1e-300)
-        if not np.allclose(local[r:, :r], 0.0, atol=TOLERANCE) or not np.allclose(
-            moved.T @ form @ moved, form, atol=TOLERANCE * scale
-        ):
+        apart = np.allclose(local[r:, :r], 0.0, atol=TOLERANCE) and np.allclose(
+            local[:r, r:], 0.0, atol=TOLERANCE
+        )
+        if not apart or not np.allclose(moved.T @ form @ moved, form, atol=TOLERANCE * scale):
             continue
         if np.linalg.det(moved) < 0:
             oriented = False

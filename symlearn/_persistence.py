@@ -67,7 +67,10 @@ __all__ = ["FORMAT_VERSION", "load", "save"]
 #: the time orientation to the invariant features of a discovered so(p, 1)
 #: (a model of more features than format 2 would rebuild). Format 4 added the
 #: default MLP's fixed linear part (a buffer format 3 files do not hold).
-FORMAT_VERSION = 4
+#: Format 5 rebuilds the invariant-feature model of a discovered group with
+#: the form's reflections among its discrete symmetries (fewer features than
+#: format 4 would rebuild).
+FORMAT_VERSION = 5
 
 #: Tensor dtypes a file may hold.
 _DTYPES = {
@@ -248,8 +251,13 @@ def _retired(path, version):
             "which is no longer read (its invariant-feature models of a discovered "
             "so(p,1) lack the time orientation)"
         )
-    else:
+    elif version == 3:
         why = "which is no longer read (its default networks lack the fixed linear part)"
+    else:
+        why = (
+            "which is no longer read (its invariant-feature models of a discovered group "
+            "keep features that the reflections among its discrete symmetries now take away)"
+        )
 
     return (
         f"{path} was written in symlearn file format {version}, {why}. "

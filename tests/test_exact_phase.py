@@ -6,6 +6,10 @@ import pytest
 import symlearn._discovery as discovery
 import symlearn._exact_phase as exact_phase
 from symlearn import SymmetryDiscoveringRegressor, load, save
+from symlearn._confirmation import _restore_reference
+from symlearn._space import resolve_search_space
+from symlearn._task import RegressionTask
+from symlearn._verdict import Verdict
 from symlearn.reps import Vectors
 
 
@@ -74,3 +78,38 @@ def test_without_the_discrete_search_the_connected_group_is_kept(monkeypatch):
     ).fit(X, y)
     assert len(phases) == 1 and estimator.discrete_symmetries_ == []
     assert estimator.net_.module_.backbone.features.n_features == 4
+
+
+def test_reflections_chosen_beside_an_exact_model_the_rows_refute_are_not_reported(monkeypatch):
+    monkeypatch.setattr(discovery, "_searches_discrete", lambda *args: False)
+    confirmed = discovery.confirmed
+
+    def refuting(estimator, net, reference, evidence, verdict, imposed, *args, **kwargs):
+        if "invariant-feature model" in imposed:  # the exact model's confirmation fails
+            _restore_reference(net, reference)
+            return Verdict(
+                "inconclusive", "not confirmed.", verdict.accepted[:0], verdict.accepted[:0]
+            )
+        return confirmed(estimator, net, reference, evidence, verdict, imposed, *args, **kwargs)
+
+    monkeypatch.setattr(discovery, "confirmed", refuting)
+    X, y = two_vectors(chiral=False, n=400)
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=Vectors(2, 2), symmetrize="invariant_features", max_epochs=25, random_state=0
+    )
+    with pytest.warns(UserWarning, match="not made exactly invariant"):
+        estimator.fit(X, y)
+    assert estimator.symmetry_verdict_ == "inconclusive"
+    assert not any("discovered group" in s.description for s in estimator.discrete_symmetries_)
+
+
+def test_a_long_normal_is_left_to_the_matrices():
+    X = np.random.default_rng(0).normal(size=(50, 44))
+    params = SymmetryDiscoveringRegressor().get_params(deep=False)
+    space = resolve_search_space(params, Vectors(1, 44), X)
+    task = RegressionTask.fit(X[:, 0], output_rep=None, input_rep=Vectors(1, 44))[0]
+    normal = np.ones(44) / np.sqrt(44)
+    g = np.eye(44) - 2 * np.outer(normal, normal)
+    symmetry = exact_phase._reflection_symmetry(space, task, "mirror", g, normal)
+    assert "along" not in symmetry.description and len(symmetry.description) < 100
+    np.testing.assert_allclose(symmetry.model_maps[0][0], g, atol=1e-9)

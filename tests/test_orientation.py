@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from symlearn._discrete import DiscreteSymmetry
-from symlearn._orientation import form_reflections, kept_orientations, vector_maps
+from symlearn._orientation import (
+    form_reflections,
+    kept_orientations,
+    reflections_beyond,
+    vector_maps,
+)
 from symlearn.reps import Scalars, Vectors
 
 MINKOWSKI = np.diag([-1.0, 1.0, 1.0, 1.0])
@@ -79,3 +84,18 @@ def test_vector_maps_are_read_from_elements_that_move_every_vector_alike():
     ) + vector_maps(rep, [symmetry((scalar_moved, zeros, None))])
     assert len(maps) == 1
     np.testing.assert_array_equal(maps[0], g)
+
+
+def test_only_reflections_that_take_features_away_are_added():
+    frame = np.eye(4)
+    (_, mirror, _), (_, reversal, _) = form_reflections(frame, MINKOWSKI)
+    assert [label for label, _, _ in reflections_beyond(frame, MINKOWSKI, [])] == [
+        "mirror",
+        "time reversal",
+    ]
+    # Beside a found parity only time reversal is new; beside time reversal, nothing.
+    assert [label for label, _, _ in reflections_beyond(frame, MINKOWSKI, [mirror])] == [
+        "time reversal"
+    ]
+    assert reflections_beyond(frame, MINKOWSKI, [reversal, mirror]) == []
+    assert reflections_beyond(np.eye(3), np.eye(3), [np.diag([1.0, 1.0, -1.0])]) == []

@@ -229,6 +229,11 @@ def test_damaged_altered_and_foreign_files_are_refused(fitted_regressor, tmp_pat
         symlearn.load(path)
 
     path.write_bytes(original)
+    _rewrite(path, envelope={"format_version": 4})
+    with pytest.raises(ValueError, match="format 4, which is no longer read.*reflections"):
+        symlearn.load(path)
+
+    path.write_bytes(original)
     _rewrite(path, envelope={"format_version": 1})
     with pytest.raises(ValueError, match="format 1, which named classes.*Refit"):
         symlearn.load(path)
