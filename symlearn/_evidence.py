@@ -287,10 +287,15 @@ def measure_evidence(
         else:
             coefficients = free @ _pencil(free.T @ G @ free, free.T @ N @ free)[1]
     # Rated on the held-out rows, most exact first.
-    residual, motion, moved = held.along(coefficients)
-    baseline = held.sensitivity * motion + moved
-    order = np.argsort(_errors(residual, baseline), kind="stable")
-    residual, motion, baseline = residual[:, order], motion[:, order], baseline[:, order]
+    residual, motion, baseline = held.along(coefficients)
+    errors = _errors(residual, baseline)
+    order = np.argsort(errors, kind="stable")
+    errors, residual, motion, baseline = (
+        errors[order],
+        residual[:, order],
+        motion[:, order],
+        baseline[:, order],
+    )
     if coefficients is None:
         directions = basis[order]
     else:
@@ -300,7 +305,6 @@ def measure_evidence(
     # One set of resamples for the intervals and the comparison with an affine model.
     counts = bootstrap_counts(len(X), random_state)
     intervals = _intervals(residual, baseline, counts)
-    errors = _errors(residual, baseline)
     directions = directions / np.linalg.norm(directions, axis=(1, 2), keepdims=True)
     linear = linear_predictions(backbone, X)
     score = reference_score(held.raw, targets, classify, weights, linear)
@@ -328,8 +332,7 @@ def rate_directions(backbone, X, space, task, directions, targets=None, *, rando
     Returns ``(errors, intervals, floors)``; ``floors`` is None without ``targets``.
     """
     measured = first_order(backbone, X, space, task, directions)
-    residual, motion, moved = measured.along()
-    baseline = measured.sensitivity * motion + moved
+    residual, motion, baseline = measured.along()
     intervals = _intervals(residual, baseline, bootstrap_counts(len(residual), random_state))
     floors = None
     if targets is not None:

@@ -18,6 +18,7 @@ products alone 0.0015 and 0.0013.
 """
 
 import copy
+from functools import partial
 
 import numpy as np
 import torch
@@ -83,14 +84,8 @@ def train_exact_model(estimator, net, space, task, exact, rows, linear_part, fou
     reflections = []
     if estimator.discrete is not None:
         reflections = reflections_beyond(frame, form, vector_maps(space.input_rep, found))
-    if not reflections:
-        _train_invariant_model(
-            estimator, net, space, task, generators, X_train, fit_targets, linear_part, found
-        )
-        return tuple(found)
-    # The larger group first: kept unless the held-out rows need what it ignores.
-    symmetries = [_reflection_symmetry(space, task, *reflection) for reflection in reflections]
-    _train_invariant_model(
+    train = partial(
+        _train_invariant_model,
         estimator,
         net,
         space,
@@ -99,12 +94,15 @@ def train_exact_model(estimator, net, space, task, exact, rows, linear_part, fou
         X_train,
         fit_targets,
         linear_part,
-        tuple(found) + tuple(symmetries),
     )
+    if not reflections:
+        train(found)
+        return tuple(found)
+    # The larger group first: kept unless the held-out rows need what it ignores.
+    symmetries = [_reflection_symmetry(space, task, *reflection) for reflection in reflections]
+    train(tuple(found) + tuple(symmetries))
     invariant = copy.deepcopy(net.module_.backbone)
-    _train_invariant_model(
-        estimator, net, space, task, generators, X_train, fit_targets, linear_part, found
-    )
+    train(found)
     comparison = _confirmation(net.module_.backbone, invariant, X_held, y_held, task, 0, w_held)
     if not comparison.bounded or comparison.worse:
         return tuple(found)

@@ -83,9 +83,9 @@ class FirstOrder:
     def along(self, coefficients=None):
         """Per row, the directions ``coefficients`` (k, j) (None: the measured ones), each (n, j).
 
-        Returns ``(residual, motion, moved)``: the squared residual, the squared
-        motion in each feature's standard deviations (``sum_f w_f (dL x)_f^2``)
-        and the squared motion of the outputs.
+        Returns ``(residual, motion, baseline)``: the squared residual, the
+        squared motion in each feature's standard deviations (``sum_f w_f
+        (dL x)_f^2``) and the baseline ``s^2 motion + |moved outputs|^2``.
         """
         directions = self.directions
         if coefficients is not None:
@@ -100,12 +100,10 @@ class FirstOrder:
             residuals.append(residual.pow(2).sum(1))
             motions.append(torch.einsum("njd,d->nj", tangents**2, self.weights))
             moved.append(moved_outputs.pow(2).sum(1))
-        return tuple(torch.cat(values).numpy() for values in (residuals, motions, moved))
-
-    def per_row(self, coefficients=None):
-        """Per-row residual and baseline of the directions ``coefficients`` (k, j), each (n, j)."""
-        residual, motion, moved = self.along(coefficients)
-        return residual, self.sensitivity * motion + moved
+        residual, motion, moved = (
+            torch.cat(values).numpy() for values in (residuals, motions, moved)
+        )
+        return residual, motion, self.sensitivity * motion + moved
 
     def forms(self):
         """``(G, N)``: the residual and baseline forms, (k, k)."""

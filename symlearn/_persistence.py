@@ -240,27 +240,21 @@ def _read(path):
     return description, tensors, len(text)
 
 
-def _retired(path, version):
-    if version == 1:
-        why = (
-            "which named classes by import path and is no longer read (it was not safe for "
-            "untrusted files)"
-        )
-    elif version == 2:
-        why = (
-            "which is no longer read (its invariant-feature models of a discovered "
-            "so(p,1) lack the time orientation)"
-        )
-    elif version == 3:
-        why = "which is no longer read (its default networks lack the fixed linear part)"
-    else:
-        why = (
-            "which is no longer read (its invariant-feature models of a discovered group "
-            "keep features that the reflections among its discrete symmetries now take away)"
-        )
+#: Why each retired format is no longer read.
+_RETIRED = {
+    1: "which named classes by import path and is no longer read (it was not safe for "
+    "untrusted files)",
+    2: "which is no longer read (its invariant-feature models of a discovered so(p,1) lack "
+    "the time orientation)",
+    3: "which is no longer read (its default networks lack the fixed linear part)",
+    4: "which is no longer read (its invariant-feature models of a discovered group keep "
+    "features that the reflections among its discrete symmetries now take away)",
+}
 
+
+def _retired(path, version):
     return (
-        f"{path} was written in symlearn file format {version}, {why}. "
+        f"{path} was written in symlearn file format {version}, {_RETIRED[version]}. "
         f"Refit the model with this symlearn and save it again."
     )
 

@@ -225,7 +225,7 @@ def test_per_row_values_of_combined_directions_are_the_combinations_of_the_basis
         )
     first_order = measure_first_order(backbone, X, space, task, space.model_basis)
     C = np.random.default_rng(1).standard_normal((len(space.model_basis), 3))
-    residual, baseline = first_order.per_row(C)
+    residual, _, baseline = first_order.along(C)
     # The same values from the basis's own quantities, combined row by row.
     ((tangents, res, moved),) = first_order.blocks()
     combined = np.einsum("nok,kj->noj", res.numpy(), C)
