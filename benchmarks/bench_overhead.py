@@ -32,7 +32,7 @@ from _results import write_results
 from skorch import NeuralNetRegressor
 
 from symlearn import SymmetryDiscoveringRegressor
-from symlearn._builders import auto_batch_size
+from symlearn._builders import auto_batch_size, resolve_lr
 from symlearn._data import TensorBatchDataset, collate_batch
 from symlearn.datasets import (
     make_inertia_tensor_regression,
@@ -76,7 +76,9 @@ def measure(name, repeats):
     y32 = y.astype(np.float32).reshape(len(y), -1)
     settings = SymmetryDiscoveringRegressor().get_params()
     n_train = len(X) - round(settings["validation_fraction"] * len(X))
-    batch_size, lr = auto_batch_size(n_train), settings["lr"]
+    # The rate symlearn's default ("auto") gives this backbone.
+    batch_size = auto_batch_size(n_train)
+    lr = resolve_lr(settings["lr"], MLP(X.shape[1], y32.shape[1]))
 
     def fit_symlearn(seed):
         return SymmetryDiscoveringRegressor(random_state=seed, device="cpu", **options).fit(X, y)

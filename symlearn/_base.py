@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, check_scalar
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._analysis import augmented_outputs, module_outputs, symmetry_score
 from ._builders import EstimatorBuilders
@@ -31,6 +31,7 @@ from ._params import SKORCH_PREFIXES, check_discrete, validate_parameters
 from ._report import symmetry_report, symmetry_summary
 from ._space import resolve_input_rep, resolve_search_space
 from ._state import FittedState, commit
+from ._validation import checked_training_data, checked_weights
 from .lie import as_generator_stack
 
 if TYPE_CHECKING:
@@ -47,43 +48,6 @@ __all__ = ["BaseSymmetryDiscoverer"]
 #: Early stopping ends a training phase after this many epochs without a better
 #: held-out loss: long enough to cross the plateaus a fresh MLP sits on.
 PATIENCE = 60
-
-
-def _check_numeric_targets(name, y):
-    """A regressor given text targets says so, and points to the classifier."""
-    values = np.asarray(y) if not hasattr(y, "dtype") else y
-    if getattr(values, "dtype", None) is None or values.dtype.kind not in "OSU":
-        return
-    try:
-        np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        example = next(
-            (v for v in np.ravel(np.asarray(values, dtype=object)) if not _is_number(v)), None
-        )
-        raise ValueError(
-            f"{name} predicts numbers, but y holds values such as {example!r} that are not "
-            "numbers. For class labels use SymmetryDiscoveringClassifier; for numbers stored "
-            "as text, convert y with y.astype(float) first."
-        ) from None
-
-
-def _checked_weights(sample_weight, X):
-    """The rows' weights as float64, or ``None`` when every row counts alike."""
-    if sample_weight is None:
-        return None
-    weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    if not weights.any():
-        raise ValueError("sample_weight is zero for every row; at least one must be positive.")
-    # Equal weights are no weights: the same fit, bit for bit.
-    return None if np.all(weights == weights[0]) else weights
-
-
-def _is_number(value):
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
@@ -189,35 +153,6 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
             return None
         return int(check_random_state(self.random_state).randint(2**31 - 1))
 
-    def _validate_training_data(self, X, y):
-        """``X`` and ``y`` checked as scikit-learn checks them.
-
-        Returns them with the number of features and their names, which
-        ``validate_data`` records on the estimator: they are taken back off
-        it at once, and committed with the rest of the fit.
-        """
-        keys = ("n_features_in_", "feature_names_in_")
-        before = {key: vars(self)[key] for key in keys if key in vars(self)}
-        tags = self.__sklearn_tags__()
-        try:
-            if tags.classifier_tags is None:
-                _check_numeric_targets(type(self).__name__, y)
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                dtype=np.float64,
-                ensure_min_samples=2,
-                multi_output=tags.target_tags.multi_output,
-                y_numeric=tags.classifier_tags is None,
-            )
-            recorded = (self.n_features_in_, getattr(self, "feature_names_in_", None))
-        finally:
-            for key in keys:
-                vars(self).pop(key, None)
-            vars(self).update(before)
-        return X, y, *recorded
-
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the backbone and learn the symmetry of the task.
 
@@ -248,8 +183,8 @@ class BaseSymmetryDiscoverer(EstimatorBuilders, BaseEstimator):
         """
         params = self.get_params(deep=False)
         validate_parameters(params)
-        X, y, n_features, feature_names = self._validate_training_data(X, y)
-        weights = _checked_weights(sample_weight, X)
+        X, y, n_features, feature_names = checked_training_data(self, X, y)
+        weights = checked_weights(sample_weight, X)
         if weights is not None and self.__sklearn_tags__().classifier_tags is not None:
             weighted = np.unique(np.asarray(y)[weights > 0])
             if len(weighted) < 2:

@@ -26,16 +26,13 @@ import torch
 from ._builders import resolve_lr
 from ._confirmation import _confirmation
 from ._discrete import DiscreteSymmetry, to_data_map, with_model_maps
-from ._discrete_elements import embedded, full_row_map, output_map
+from ._discrete_elements import embedded, full_row_map, output_map, written_normal
 from ._model import build_invariant_model
 from ._orientation import reflections_beyond, vector_maps
 from ._phases import standardized, start_phase
 from .symmetrize._invariants import invariant_frame
 
 __all__ = ["invariant_model_error", "train_exact_model"]
-
-#: A reflection's normal is written out in its description up to this many axes.
-MAX_DESCRIBED_AXES = 12
 
 
 def invariant_model_error(estimator, space, task, exact):
@@ -165,11 +162,10 @@ def _reflection_symmetry(space, task, label, g, normal):
     element = embedded(rep, g)
     A, b = to_data_map(full_row_map(rep, element), np.zeros(rep.size), space.scaler)
     B = output_map(task, element)
-    # The matrices hold it exactly; a long normal would swamp the description.
-    along = ""
-    if len(normal) <= MAX_DESCRIBED_AXES:
-        along = f", along ({', '.join(f'{value:.3g}' for value in normal)})"
-    description = f"{label}: reflection of the form the discovered group preserves{along}"
+    description = (
+        f"{label}: reflection of the form the discovered group preserves, "
+        f"along {written_normal(normal)}"
+    )
     symmetry = DiscreteSymmetry(
         kind="reflection",
         description=description,
