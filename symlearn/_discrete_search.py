@@ -300,7 +300,7 @@ class _Search:
                     held for w, held in seen if abs(v @ w) > np.cos(np.radians(3 * SNAP_DEGREES))
                 ]
                 if same:
-                    if same[0]:
+                    if any(same):
                         break  # this mirror, already reported
                     continue  # refuted already: a less simple normal may still hold
                 held = self.mirror(v)
