@@ -106,7 +106,20 @@ def item_classes(rep, features_as_items):
 
 
 def nearest_simple(u):
-    """The axis or diagonal ``(e_i +- e_j) / sqrt 2`` nearest to the unit vector ``u``.
+    """The axis or diagonal ``(e_i +- e_j) / sqrt 2`` nearest to the unit vector ``u``."""
+    return _simpler_candidates(u)[-1]
+
+
+def simpler_normals(u):
+    """The nearest axis, then the nearest diagonal, of the unit vector ``u``, unless ``u`` is one.
+
+    The diagonal only when it is nearer than the axis.
+    """
+    return [v for v in _simpler_candidates(u) if not np.allclose(v, u)]
+
+
+def _simpler_candidates(u):
+    """``[axis]`` or ``[axis, diagonal]``: the nearest axis, and the diagonal when nearer.
 
     The nearest diagonal joins the two largest components (``|u_i| + |u_j|``
     is largest there), so nothing is enumerated: 50 features have 2,500
@@ -115,27 +128,15 @@ def nearest_simple(u):
     magnitude = np.abs(u)
     order = np.argsort(-magnitude, kind="stable")
     signs = np.where(u >= 0, 1.0, -1.0)
-    best = np.zeros(len(u))
     i = order[0]
-    best[i] = signs[i]
-    if len(u) >= 2:
-        j = order[1]
-        if (magnitude[i] + magnitude[j]) / np.sqrt(2) > magnitude[i]:
-            best[i], best[j] = signs[i] / np.sqrt(2), signs[j] / np.sqrt(2)
-    return best
-
-
-def simpler_normals(u):
-    """The nearest axis, then the nearest diagonal, of the unit vector ``u``, unless ``u`` is one."""
-    magnitude = np.abs(u)
-    i = int(np.argmax(magnitude))
     axis = np.zeros(len(u))
-    axis[i] = np.sign(u[i]) or 1.0
-    normals = [axis]
-    diagonal = nearest_simple(u)
-    if not np.allclose(diagonal, axis):
-        normals.append(diagonal)
-    return [v for v in normals if not np.allclose(v, u)]
+    axis[i] = signs[i]
+    if len(u) < 2 or (magnitude[i] + magnitude[order[1]]) / np.sqrt(2) <= magnitude[i]:
+        return [axis]
+    j = order[1]
+    diagonal = np.zeros(len(u))
+    diagonal[i], diagonal[j] = signs[i] / np.sqrt(2), signs[j] / np.sqrt(2)
+    return [axis, diagonal]
 
 
 def written_normal(u):
