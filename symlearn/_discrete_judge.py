@@ -19,60 +19,138 @@ __all__ = ["BATCH_ROWS", "Judge", "moved_by_group"]
 #: Moved copies of the held-out rows judged in one forward pass, at most.
 BATCH_ROWS = 16384
 
+#: Held-out rows that judge every element first (see :class:`Judge`).
+SCREEN_ROWS = 64
+
+#: Standard errors below its mean increase on the screen rows that an
+#: element's increase must stay above the allowance to be refused there.
+SCREEN_Z = 4.0
+
 
 class Judge:
-    """The reference model's held-out loss on moved rows, against the rows as they are."""
+    """The reference model's held-out loss on moved rows, against the rows as they are.
+
+    An element is first judged on ``SCREEN_ROWS`` held-out rows (with all
+    their moved copies): one whose increase is, there, surely above the
+    allowance (its lower bound, ``SCREEN_Z`` standard errors below the
+    mean) is refused without the other rows, and its increase is the one
+    measured there. The others are judged on every row, as without the
+    screen. A well-learned task refuses most elements tried by many times
+    the allowance (the angles no turn makes): on a 7-fold turn (5,000 rows,
+    1,000 held out) the search took 0.84-0.89 s against 1.38-1.48 s, with
+    the same findings; a loosely learned one refuses few of them there, and
+    costs as much as before.
+    """
 
     def __init__(self, reference, X, y, task, weights, copies=1):
         self.reference = reference
         self.X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
         self.y = torch.as_tensor(y)
         self.task = task
-        self.weights = weights
+        self.weights = None if weights is None else np.asarray(weights, dtype=float)
         self.copies = copies
         self.losses = self.per_row(outputs_of(reference, self.X)).double().numpy()
         self.loss = self.mean(self.losses)
         self.allowance = allowed_increase(self.loss)
+        n = len(self.losses)
+        # Screening pays when it spares most rows; the screen is the first rows
+        # (held-out rows come in random order), each with all its copies.
+        k = SCREEN_ROWS if 2 * SCREEN_ROWS <= n else n
+        self.parts = [_rows(0, k, n, copies)] + ([_rows(k, n, n, copies)] if k < n else [])
+        self.screen_weights = None if self.weights is None else self.weights[:k]
 
-    def per_row(self, outputs):
-        """Each held-out row's loss, averaged over its ``copies`` (stacked one copy after another)."""
-        losses = per_row_loss(self.task.criterion, outputs, self.y)
+    def per_row(self, outputs, rows=None):
+        """Each held-out row's loss, averaged over its ``copies`` (stacked one copy after another).
+
+        ``rows``: the indices of the judged rows' copies the outputs are of
+        (all rows when None).
+        """
+        y = self.y if rows is None else self.y[rows]
+        losses = per_row_loss(self.task.criterion, outputs, y)
         return losses.view(self.copies, -1).mean(dim=0)
 
     def mean(self, losses):
         return float(np.average(losses, weights=self.weights))
 
-    def moved_outputs(self, elements):
+    def moved_outputs(self, elements, rows=None):
         """The reference's outputs on the rows moved by each element ``(A_m, b_m, B)``.
 
         The moved copies of several elements share one forward pass (up to
         ``BATCH_ROWS`` rows): the search judges hundreds of elements (the
         pairs of 50 features, 121 angles near a turn), and one pass per
         element was most of its time. In eval mode the rows do not interact.
+        ``rows``: indices of the judged rows to move (all when None).
         """
-        per_pass = max(1, BATCH_ROWS // max(len(self.X), 1))
+        X = self.X if rows is None else self.X[rows]
+        per_pass = max(1, BATCH_ROWS // max(len(X), 1))
         outputs = []
         for start in range(0, len(elements), per_pass):
             chunk = elements[start : start + per_pass]
-            rows = torch.cat(
+            moved_rows = torch.cat(
                 [
-                    self.X @ torch.as_tensor(A_m, dtype=torch.float32).T
+                    X @ torch.as_tensor(A_m, dtype=torch.float32).T
                     + torch.as_tensor(b_m, dtype=torch.float32)
                     for A_m, b_m, _ in chunk
                 ]
             )
-            for moved, (_, _, B) in zip(outputs_of(self.reference, rows).split(len(self.X)), chunk):
+            for moved, (_, _, B) in zip(
+                outputs_of(self.reference, moved_rows).split(len(X)), chunk
+            ):
                 if B is not None:
                     moved = moved @ torch.as_tensor(np.linalg.inv(B), dtype=moved.dtype).T
                 outputs.append(moved)
         return outputs
 
+    def moved_losses(self, groups):
+        """Each row's loss moved by each group of elements (averaged over a group's elements).
+
+        ``groups``: a list of lists of elements. Returns, per group, the
+        per-row losses (n,) on every row, or the losses on the screen rows
+        alone when the screen refused the group.
+        """
+        screen = self.parts[0]
+        flat = [element for group in groups for element in group]
+        screened = self._averaged(self.moved_outputs(flat, screen), groups, screen)
+        refused = [self._refused(losses) for losses in screened]
+        if len(self.parts) == 1:
+            return screened
+        rest = self.parts[1]
+        kept = [group for group, no in zip(groups, refused) if not no]
+        flat = [element for group in kept for element in group]
+        completed = iter(self._averaged(self.moved_outputs(flat, rest), kept, rest))
+        return [
+            losses if no else np.concatenate([losses, next(completed)])
+            for losses, no in zip(screened, refused)
+        ]
+
+    def _averaged(self, outputs, groups, rows):
+        losses = iter([self.per_row(moved, rows).double().numpy() for moved in outputs])
+        return [np.mean([next(losses) for _ in group], axis=0) for group in groups]
+
+    def _refused(self, losses):
+        """Whether the loss rises beyond the allowance surely, on the rows of ``losses`` alone."""
+        k = len(losses)
+        if k == len(self.losses):
+            return False  # every row judged: the caller decides
+        w = np.ones(k) if self.screen_weights is None else self.screen_weights
+        if w.sum() <= 0:
+            return False
+        difference = losses - self.losses[:k]
+        mean = np.average(difference, weights=w)
+        spread = np.sqrt(np.average((difference - mean) ** 2, weights=w))
+        effective = w.sum() ** 2 / (w**2).sum()
+        return mean - SCREEN_Z * spread / np.sqrt(effective) > self.allowance
+
+    def _increase(self, losses):
+        k = len(losses)
+        if k == len(self.losses):
+            return self.mean(losses) - self.loss
+        w = self.screen_weights
+        return float(np.average(losses, weights=w) - np.average(self.losses[:k], weights=w))
+
     def increases(self, elements):
         """The mean held-out loss's increase on the rows moved by each element."""
-        return [
-            self.mean(self.per_row(moved).double().numpy()) - self.loss
-            for moved in self.moved_outputs(list(elements))
-        ]
+        return [self._increase(losses) for losses in self.moved_losses([[e] for e in elements])]
 
     def increase(self, maps):
         """The mean held-out loss's increase on the rows moved by one element ``maps``."""
@@ -89,12 +167,15 @@ class Judge:
         None when the mean loss alone rises beyond the allowance: the
         bootstrap (the costly part) could not bound it.
         """
-        after = torch.stack([self.per_row(moved) for moved in self.moved_outputs(maps)])
-        after = after.mean(dim=0)
-        after = after.double().numpy()
-        if self.mean(after) - self.loss > self.allowance:
+        (after,) = self.moved_losses([list(maps)])
+        if len(after) < len(self.losses) or self.mean(after) - self.loss > self.allowance:
             return None
         return compared_losses(self.losses, after, 0, self.weights)
+
+
+def _rows(start, stop, n, copies):
+    """Indices of the copies of held-out rows ``start`` to ``stop`` (of ``n``), copy after copy."""
+    return torch.cat([torch.arange(start, stop) + c * n for c in range(copies)])
 
 
 def moved_by_group(X, y, rep, task, generators, copies=1, random_state=0):

@@ -9,7 +9,9 @@ would take features away (determinants, time orientations), a model
 without those features is trained first and kept, the reflections
 reported as discrete symmetries, when it predicts the held-out rows as
 well as the connected group's model, within the allowance of
-:mod:`symlearn._confirmation`; otherwise the connected group's.
+:mod:`symlearn._confirmation`; otherwise the connected group's. Items the
+discrete search found exchangeable are pooled (``S_n`` times the group;
+see :func:`~symlearn._model.build_discovered_model`).
 
 Measured on EMLP's particle-scattering task (1,000 rows, seed 0): the
 connected group's 15 features (10 Minkowski products, a determinant, 4
@@ -27,7 +29,7 @@ from ._builders import resolve_lr
 from ._confirmation import _confirmation
 from ._discrete import DiscreteSymmetry, to_data_map, with_model_maps
 from ._discrete_elements import embedded, full_row_map, output_map, written_normal
-from ._model import build_invariant_model
+from ._model import build_discovered_model, build_invariant_model
 from ._orientation import reflections_beyond, vector_maps
 from ._phases import standardized, start_phase
 from .symmetrize._invariants import invariant_frame
@@ -126,16 +128,18 @@ def train_exact_model(estimator, net, space, task, exact, rows, linear_part, fou
 def _train_invariant_model(
     estimator, net, space, task, generators, X_train, fit_targets, linear_part, discrete
 ):
-    """Train, in place of the reference backbone, the invariant-feature model of ``generators``.
+    """Train, in place of the reference backbone, the exact model of ``generators`` and ``discrete``.
 
     The phase an augmented model would take, as long (early stopping on the
     held-out rows): the model is exactly invariant, so the augmentation is off.
     It keeps the reference's ``linear_part`` (see
     :func:`~symlearn._phases.standardized`) and trains at its own rate when
     ``lr="auto"`` (see :func:`~symlearn._builders.resolve_lr`). The
-    ``discrete`` symmetries that are reflections of the form join the group.
+    ``discrete`` symmetries that are reflections of the form join the group;
+    an exchange of every item pools the items
+    (:func:`~symlearn._model.build_discovered_model`).
     """
-    model = build_invariant_model(estimator, space, task, generators, discrete=discrete)
+    model = build_discovered_model(estimator, space, task, generators, discrete)
     net.module_.backbone = standardized(model, X_train, linear_part).to(net.device)
     augmentation = net.module_.augmentation
     active = augmentation.active.clone()

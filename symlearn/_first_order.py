@@ -98,7 +98,8 @@ class FirstOrder:
         residuals, motions, moved = [], [], []
         for tangents, residual, moved_outputs in self.blocks(directions):
             residuals.append(residual.pow(2).sum(1))
-            motions.append(torch.einsum("njd,d->nj", tangents**2, self.weights))
+            # Squared in place: the block's tangents are not used again.
+            motions.append(torch.einsum("njd,d->nj", tangents.square_(), self.weights))
             moved.append(moved_outputs.pow(2).sum(1))
         residual, motion, moved = (
             torch.cat(values).numpy() for values in (residuals, motions, moved)

@@ -20,7 +20,7 @@ from .lie import (
     translation_generators,
 )
 from .nn import MLP, SymmetryModule
-from .reps import Scalars
+from .reps import Points, Scalars, Vectors
 from .reps._image import has_image
 from .symmetrize import EquivariantFrameNet, RandomFrameSampler, RotationOrbitSampler
 from .symmetrize._invariants import (
@@ -34,10 +34,12 @@ from .symmetrize._items import InvariantItemModel, item_model_sizes
 
 __all__ = [
     "build_backbone",
+    "build_discovered_model",
     "build_invariant_model",
     "build_item_model",
     "build_symmetry_module",
     "check_backbone",
+    "exchanged_items",
     "known_group",
     "symmetrize_discovered",
 ]
@@ -164,6 +166,60 @@ def build_item_model(estimator, space, task, generators, n_items, *, oriented=Tr
     )
 
 
+def exchanged_items(rep, discrete):
+    """``n`` when a found exchange covers every item of the one part holding ``n`` items, or None.
+
+    :class:`~symlearn.symmetrize.InvariantItemModel` pools every part whose
+    count is ``n`` as one item's (positions, velocities, charges), but the
+    discrete search exchanges the items of one part at a time; so only a
+    representation with a single part of that count, a ``Vectors`` or
+    ``Points`` one, is pooled: its items, all ``n`` of them, were found
+    exchangeable.
+    """
+    counts = [
+        getattr(part, "n", None) if isinstance(part, (Vectors, Points, Scalars)) else None
+        for _, part in rep.feature_slices()
+    ]
+    for symmetry in discrete:
+        if symmetry.kind != "permutation" or symmetry.part is None:
+            continue
+        part = rep.feature_slices()[symmetry.part][1]
+        n = counts[symmetry.part]
+        if (
+            isinstance(part, (Vectors, Points))
+            and n is not None
+            and counts.count(n) == 1
+            and tuple(symmetry.items) == tuple(range(n))
+        ):
+            return n
+    return None
+
+
+def build_discovered_model(estimator, space, task, generators, discrete=()):
+    """The exact model of a discovered group: ``S_n`` times it when its items were found exchangeable.
+
+    ``generators`` (k, d, d) act on the vectors in model coordinates. With
+    an exchange of every item of the one part holding them
+    (:func:`exchanged_items`) and a compact group without scaling, an
+    :class:`~symlearn.symmetrize.InvariantItemModel` (invariants of items
+    and pairs, pooled); otherwise, or when the items' model cannot be
+    built, an :class:`~symlearn.symmetrize.InvariantModel` of the group
+    (:func:`build_invariant_model`). The ``discrete`` symmetries that are
+    reflections of the form join the group in both. ``fit`` and
+    :func:`symlearn.load` build it alike, so a restored model has the
+    trained one's modules.
+    """
+    n_items = exchanged_items(space.input_rep, discrete)
+    if n_items is not None:
+        frame, form, scaling = invariant_frame(generators, affine=space.input_rep.affine)
+        # The items' model has no time orientations: a form with a negative sign
+        # would lose what the connected group keeps.
+        if not scaling and np.all(np.linalg.eigvalsh(form) > 0):
+            oriented, _ = kept_orientations(frame, form, vector_maps(space.input_rep, discrete))
+            return build_item_model(estimator, space, task, generators, n_items, oriented=oriented)
+    return build_invariant_model(estimator, space, task, generators, discrete=discrete)
+
+
 def _named_generators(group):
     """A basis of the algebra of a named O(d)/SO(d)/O(p,q)/SO(p,q)/E(d)/SE(d), data coordinates."""
     if group.signature is not None:
@@ -276,10 +332,11 @@ def symmetrize_discovered(estimator, module, space, task, analysis):
         return
     if estimator.symmetrize == "invariant_features":
         # Built for searched generators only (fit trains it in place of the augmented model).
-        if space.candidates is None and not isinstance(module.backbone, InvariantModel):
+        exact = (InvariantModel, InvariantItemModel)
+        if space.candidates is None and not isinstance(module.backbone, exact):
             generators = space.to_model(analysis.accepted_generators)
-            module.backbone = build_invariant_model(
-                estimator, space, task, generators, discrete=analysis.discrete_symmetries
+            module.backbone = build_discovered_model(
+                estimator, space, task, generators, analysis.discrete_symmetries
             )
         return
     sampler = _discovered_sampler(space, analysis)

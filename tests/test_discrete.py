@@ -352,3 +352,49 @@ def test_a_mirror_far_from_a_found_axis_is_still_judged_with_the_turn_they_make(
         "mirror with normal (1, 0, 0)",
         "mirror with normal (0.707, -0.5, -0.5)",
     ]
+
+
+def test_an_element_that_surely_breaks_the_task_is_refused_on_the_screen_rows_alone():
+    import torch
+
+    from symlearn._discrete_judge import SCREEN_ROWS, Judge
+    from symlearn._task import RegressionTask
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 2)).astype(np.float32)
+    task, y = RegressionTask.fit(
+        X[:, 0] ** 2 + X[:, 1] + 0.1 * rng.standard_normal(400),
+        output_rep=None,
+        input_rep=Vectors(1, 2),
+    )
+    offset, scale = float(task.scaler.offset_[0]), float(task.scaler.scale_[0])
+    seen = []
+
+    class Reference(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            seen.append(len(x))
+            return ((x[:, :1] ** 2 + x[:, 1:] - offset) / scale) + 0 * self.unused
+
+    judge = Judge(Reference(), X, y, task, None)
+    kept, broken = (
+        (np.diag([-1.0, 1.0]), np.zeros(2), None),
+        (np.diag([1.0, -1.0]), np.zeros(2), None),
+    )
+    rise_kept, rise_broken = judge.increases([kept, broken])
+    # Both on the screen rows in one pass, then only the kept mirror on the rest.
+    assert seen == [400, 2 * SCREEN_ROWS, 400 - SCREEN_ROWS]
+
+    def moved_losses(A):
+        outputs = Reference()(torch.as_tensor(X @ A.T)).detach()
+        return judge.per_row(outputs).double().numpy()
+
+    np.testing.assert_allclose(rise_kept, moved_losses(kept[0]).mean() - judge.loss, atol=1e-9)
+    screen = slice(0, SCREEN_ROWS)
+    expected = moved_losses(broken[0])[screen].mean() - judge.losses[screen].mean()
+    np.testing.assert_allclose(rise_broken, expected, rtol=1e-6)
+    assert rise_broken > 10 * judge.allowance
+    assert judge.confirm(broken) is None

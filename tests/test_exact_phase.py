@@ -1,5 +1,7 @@
 """The exact model of a discovered group: the held-out rows choose its discrete part."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -7,10 +9,13 @@ import symlearn._discovery as discovery
 import symlearn._exact_phase as exact_phase
 from symlearn import SymmetryDiscoveringRegressor, load, save
 from symlearn._confirmation import _restore_reference
+from symlearn._model import exchanged_items
 from symlearn._space import resolve_search_space
 from symlearn._task import RegressionTask
 from symlearn._verdict import Verdict
-from symlearn.reps import Vectors
+from symlearn.datasets import make_pairwise_distance_regression
+from symlearn.reps import Scalars, Vectors
+from symlearn.symmetrize import InvariantItemModel
 
 
 def two_vectors(chiral, n=500):
@@ -115,3 +120,60 @@ def test_a_long_normal_is_written_by_its_largest_components_and_held_by_the_matr
     assert symmetry.description.count("axis ") == 12 and symmetry.description.endswith("...)")
     assert len(symmetry.description) < 300
     np.testing.assert_allclose(symmetry.model_maps[0][0], g, atol=1e-9)
+
+
+# -- items found exchangeable: S_n times the discovered group --------------------------
+
+
+def test_items_found_exchangeable_are_pooled_in_the_exact_model(tmp_path):
+    # Three plane points, a sum of their distances: so(2), a mirror and S3.
+    X, y, _ = make_pairwise_distance_regression(600, n_points=3, dim=2, noise=0.01, random_state=0)
+    X_test, y_test, _ = make_pairwise_distance_regression(2000, n_points=3, dim=2, random_state=100)
+    options = {"input_rep": Vectors(3, 2), "max_epochs": 100, "random_state": 0}
+    estimator = SymmetryDiscoveringRegressor(
+        symmetrize="invariant_features", group="discovered", **options
+    ).fit(X, y)
+    plain = SymmetryDiscoveringRegressor(augment=False, **options).fit(X, y)
+    assert estimator.algebra_.name == "so(2)"
+    exchanges = [s for s in estimator.discrete_symmetries_ if s.kind == "permutation"]
+    assert [(s.part, s.items) for s in exchanges] == [(0, (0, 1, 2))]
+    assert isinstance(estimator.net_.module_.backbone, InvariantItemModel)
+
+    def mse(model):
+        return float(np.mean((model.predict(X_test) - y_test) ** 2))
+
+    # Measured: 0.0040 against the plain MLP's 0.0705.
+    assert mse(estimator) <= mse(plain) / 5
+    # Exactly invariant under turns, the mirror and relabelling the points.
+    rng = np.random.default_rng(1)
+    rows = X_test[:100].reshape(100, 3, 2)
+    angle = rng.uniform(0, 2 * np.pi, size=100)
+    c, s = np.cos(angle), np.sin(angle)
+    turns = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+    moved = np.einsum("nij,nkj->nki", turns, rows)[:, [2, 0, 1]] * np.array([-1.0, 1.0])
+    expected = estimator.predict(X_test[:100])
+    np.testing.assert_allclose(
+        estimator.predict(moved.reshape(100, 6)), expected, rtol=1e-5, atol=1e-5
+    )
+    save(estimator, tmp_path / "model.symlearn")
+    loaded = load(tmp_path / "model.symlearn")
+    assert isinstance(loaded.net_.module_.backbone, InvariantItemModel)
+    np.testing.assert_array_equal(loaded.predict(X_test[:100]), expected)
+
+
+@pytest.mark.parametrize(
+    ("rep", "part", "items", "expected"),
+    [
+        (Vectors(3, 2), 0, (0, 1, 2), 3),
+        (Vectors(3, 2), 0, (0, 1), None),  # not every item
+        (Vectors(3, 2) + Scalars(2), 0, (0, 1, 2), 3),  # other counts stay global
+        (Vectors(3, 2) + Scalars(3), 0, (0, 1, 2), None),  # a charge per item, not exchanged
+        (Vectors(3, 2) + Scalars(3), 1, (0, 1, 2), None),  # scalars alone are not items
+    ],
+)
+def test_only_an_exchange_of_every_item_of_the_one_part_holding_them_pools(
+    rep, part, items, expected
+):
+    found = [SimpleNamespace(kind="permutation", part=part, items=items)]
+    assert exchanged_items(rep, found) == expected
+    assert exchanged_items(rep, [SimpleNamespace(kind="reflection", part=None, items=None)]) is None
