@@ -30,8 +30,8 @@ SCREEN_Z = 4.0
 class Judge:
     """The reference model's held-out loss on moved rows, against the rows as they are.
 
-    An element is first judged on ``SCREEN_ROWS`` held-out rows (with all
-    their moved copies): one whose increase is, there, surely above the
+    An element is first judged on ``SCREEN_ROWS`` held-out rows drawn at
+    random (with all their moved copies): one whose increase is, there, surely above the
     allowance (its lower bound, ``SCREEN_Z`` standard errors below the
     mean) is refused without the other rows, and its increase is the one
     measured there. The others are judged on every row, as without the
@@ -53,11 +53,16 @@ class Judge:
         self.loss = self.mean(self.losses)
         self.allowance = allowed_increase(self.loss)
         n = len(self.losses)
-        # Screening pays when it spares most rows; the screen is the first rows
-        # (held-out rows come in random order), each with all its copies.
+        # Screening pays when it spares most rows. The screen is a random draw
+        # of the rows, each with all its copies: held-out rows keep the user's
+        # order, which may be sorted by a feature.
         k = SCREEN_ROWS if 2 * SCREEN_ROWS <= n else n
-        self.parts = [_rows(0, k, n, copies)] + ([_rows(k, n, n, copies)] if k < n else [])
-        self.screen_weights = None if self.weights is None else self.weights[:k]
+        order = np.random.default_rng(0).permutation(n)
+        self.screen, self.rest = np.sort(order[:k]), np.sort(order[k:])
+        self.parts = [_rows(self.screen, n, copies)] + (
+            [_rows(self.rest, n, copies)] if k < n else []
+        )
+        self.screen_weights = None if self.weights is None else self.weights[self.screen]
 
     def per_row(self, outputs, rows=None):
         """Each held-out row's loss, averaged over its ``copies`` (stacked one copy after another).
@@ -119,9 +124,15 @@ class Judge:
         flat = [element for group in kept for element in group]
         completed = iter(self._averaged(self.moved_outputs(flat, rest), kept, rest))
         return [
-            losses if no else np.concatenate([losses, next(completed)])
+            losses if no else self._whole(losses, next(completed))
             for losses, no in zip(screened, refused)
         ]
+
+    def _whole(self, screened, rest):
+        """Per-row losses of every row, in the rows' order, from the screen's and the rest's."""
+        losses = np.empty(len(self.losses))
+        losses[self.screen], losses[self.rest] = screened, rest
+        return losses
 
     def _averaged(self, outputs, groups, rows):
         losses = iter([self.per_row(moved, rows).double().numpy() for moved in outputs])
@@ -135,7 +146,7 @@ class Judge:
         w = np.ones(k) if self.screen_weights is None else self.screen_weights
         if w.sum() <= 0:
             return False
-        difference = losses - self.losses[:k]
+        difference = losses - self.losses[self.screen]
         mean = np.average(difference, weights=w)
         spread = np.sqrt(np.average((difference - mean) ** 2, weights=w))
         effective = w.sum() ** 2 / (w**2).sum()
@@ -146,7 +157,9 @@ class Judge:
         if k == len(self.losses):
             return self.mean(losses) - self.loss
         w = self.screen_weights
-        return float(np.average(losses, weights=w) - np.average(self.losses[:k], weights=w))
+        return float(
+            np.average(losses, weights=w) - np.average(self.losses[self.screen], weights=w)
+        )
 
     def increases(self, elements):
         """The mean held-out loss's increase on the rows moved by each element."""
@@ -173,9 +186,10 @@ class Judge:
         return compared_losses(self.losses, after, 0, self.weights)
 
 
-def _rows(start, stop, n, copies):
-    """Indices of the copies of held-out rows ``start`` to ``stop`` (of ``n``), copy after copy."""
-    return torch.cat([torch.arange(start, stop) + c * n for c in range(copies)])
+def _rows(rows, n, copies):
+    """Indices of the copies of held-out ``rows`` (of ``n``), copy after copy."""
+    rows = torch.as_tensor(rows)
+    return torch.cat([rows + c * n for c in range(copies)])
 
 
 def moved_by_group(X, y, rep, task, generators, copies=1, random_state=0):

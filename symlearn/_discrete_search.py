@@ -248,6 +248,7 @@ class _Search:
         coarse = np.linspace(degrees - 3, degrees + 3, 13)
         best = coarse[int(np.argmin(increases(np.radians(coarse))))]
         fine = np.linspace(best - 0.5, best + 0.5, 21)
+        fine = fine[np.abs(fine - degrees) <= 3 + 1e-9]
         return float(fine[int(np.argmin(increases(np.radians(fine))))])
 
     def axis_names(self, where):

@@ -200,22 +200,30 @@ def build_discovered_model(estimator, space, task, generators, discrete=()):
 
     ``generators`` (k, d, d) act on the vectors in model coordinates. With
     an exchange of every item of the one part holding them
-    (:func:`exchanged_items`) and a compact group without scaling, an
-    :class:`~symlearn.symmetrize.InvariantItemModel` (invariants of items
-    and pairs, pooled); otherwise, or when the items' model cannot be
-    built, an :class:`~symlearn.symmetrize.InvariantModel` of the group
+    (:func:`exchanged_items`), a compact group without scaling, and
+    determinants for the items' model to keep the orientation with when no
+    mirror was found, an :class:`~symlearn.symmetrize.InvariantItemModel`
+    (invariants of items and pairs, pooled); otherwise an
+    :class:`~symlearn.symmetrize.InvariantModel` of the group
     (:func:`build_invariant_model`). The ``discrete`` symmetries that are
     reflections of the form join the group in both. ``fit`` and
     :func:`symlearn.load` build it alike, so a restored model has the
     trained one's modules.
     """
-    n_items = exchanged_items(space.input_rep, discrete)
+    rep = space.input_rep
+    n_items = exchanged_items(rep, discrete)
     if n_items is not None:
-        frame, form, scaling = invariant_frame(generators, affine=space.input_rep.affine)
+        frame, form, scaling = invariant_frame(generators, affine=rep.affine)
+        oriented, _ = kept_orientations(frame, form, vector_maps(rep, discrete))
         # The items' model has no time orientations: a form with a negative sign
-        # would lose what the connected group keeps.
-        if not scaling and np.all(np.linalg.eigvalsh(form) > 0):
-            oriented, _ = kept_orientations(frame, form, vector_maps(space.input_rep, discrete))
+        # would lose what the connected group keeps. Its determinants take r
+        # vectors of two items and the global ones: 3 points in 3-D alone have
+        # none, and a chiral target would lose its sign.
+        layout = ItemLayout(rep, n_items)
+        per_item = sum(isinstance(p, (Vectors, Points)) for _, p in layout.item_parts)
+        shared = sum(p.n for _, p in layout.global_parts if isinstance(p, (Vectors, Points)))
+        determinants = 2 * per_item + shared >= len(form)
+        if not scaling and np.all(np.linalg.eigvalsh(form) > 0) and (determinants or not oriented):
             return build_item_model(estimator, space, task, generators, n_items, oriented=oriented)
     return build_invariant_model(estimator, space, task, generators, discrete=discrete)
 

@@ -69,8 +69,10 @@ __all__ = ["FORMAT_VERSION", "load", "save"]
 #: default MLP's fixed linear part (a buffer format 3 files do not hold).
 #: Format 5 rebuilds the invariant-feature model of a discovered group with
 #: the form's reflections among its discrete symmetries (fewer features than
-#: format 4 would rebuild).
-FORMAT_VERSION = 5
+#: format 4 would rebuild). Format 6 rebuilds it as the items' model of
+#: ``S_n x G`` when every item was found exchangeable (format 5 files hold an
+#: ``InvariantModel`` there).
+FORMAT_VERSION = 6
 
 #: Tensor dtypes a file may hold.
 _DTYPES = {
@@ -249,6 +251,8 @@ _RETIRED = {
     3: "which is no longer read (its default networks lack the fixed linear part)",
     4: "which is no longer read (its invariant-feature models of a discovered group keep "
     "features that the reflections among its discrete symmetries now take away)",
+    5: "which is no longer read (its invariant-feature models of a discovered group do not "
+    "pool items found exchangeable, as they are now rebuilt)",
 }
 
 

@@ -4,18 +4,20 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 import symlearn._discovery as discovery
 import symlearn._exact_phase as exact_phase
 from symlearn import SymmetryDiscoveringRegressor, load, save
 from symlearn._confirmation import _restore_reference
-from symlearn._model import exchanged_items
+from symlearn._model import build_discovered_model, exchanged_items
 from symlearn._space import resolve_search_space
 from symlearn._task import RegressionTask
 from symlearn._verdict import Verdict
 from symlearn.datasets import make_pairwise_distance_regression
+from symlearn.lie import so_generators
 from symlearn.reps import Scalars, Vectors
-from symlearn.symmetrize import InvariantItemModel
+from symlearn.symmetrize import InvariantItemModel, InvariantModel
 
 
 def two_vectors(chiral, n=500):
@@ -177,3 +179,38 @@ def test_only_an_exchange_of_every_item_of_the_one_part_holding_them_pools(
     found = [SimpleNamespace(kind="permutation", part=part, items=items)]
     assert exchanged_items(rep, found) == expected
     assert exchanged_items(rep, [SimpleNamespace(kind="reflection", part=None, items=None)]) is None
+
+
+@pytest.mark.parametrize(
+    ("rep", "mirrored", "expected"),
+    [
+        (Vectors(3, 3), False, InvariantModel),  # no determinant among items: the sign is kept
+        (Vectors(3, 3), True, InvariantItemModel),  # a mirror found: none is needed
+        (Vectors(3, 2), False, InvariantItemModel),  # two plane vectors of a pair
+        (Vectors(3, 3) + Vectors(1, 3), False, InvariantItemModel),  # with a global vector
+    ],
+)
+def test_the_items_model_keeps_a_chiral_targets_sign_or_is_not_built(rep, mirrored, expected):
+    X = np.random.default_rng(0).standard_normal((200, rep.size))
+    estimator = SymmetryDiscoveringRegressor(
+        input_rep=rep, symmetrize="invariant_features", group="discovered"
+    )
+    space = resolve_search_space(estimator.get_params(deep=False), rep, X)
+    task, _ = RegressionTask.fit(X[:, 0], output_rep=None, input_rep=rep)
+    found = [SimpleNamespace(kind="permutation", part=0, items=(0, 1, 2), model_maps=[])]
+    d = rep.dim
+    if mirrored:
+        A = np.eye(rep.size)
+        A[np.arange(0, rep.size, d), np.arange(0, rep.size, d)] = -1.0
+        found.append(
+            SimpleNamespace(kind="reflection", part=None, items=None, model_maps=[(A, 0, None)])
+        )
+    model = build_discovered_model(estimator, space, task, space.to_model(so_generators(d)), found)
+    assert type(model) is expected
+    x = torch.randn(20, rep.size)
+    mirror = x.clone()
+    mirror[:, ::d] *= -1
+    with torch.no_grad():
+        change = float((model(x) - model(mirror)).abs().max())
+    # An untrained model already tells a mirror image apart unless it is built invariant.
+    assert (change < 1e-5) == mirrored

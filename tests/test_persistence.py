@@ -234,6 +234,11 @@ def test_damaged_altered_and_foreign_files_are_refused(fitted_regressor, tmp_pat
         symlearn.load(path)
 
     path.write_bytes(original)
+    _rewrite(path, envelope={"format_version": 5})
+    with pytest.raises(ValueError, match="format 5, which is no longer read.*pool items"):
+        symlearn.load(path)
+
+    path.write_bytes(original)
     _rewrite(path, envelope={"format_version": 1})
     with pytest.raises(ValueError, match="format 1, which named classes.*Refit"):
         symlearn.load(path)

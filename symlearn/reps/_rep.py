@@ -134,6 +134,7 @@ class Rep(ABC):
         Returns
         -------
         torch.Tensor of shape (n, k, size)
+            A new tensor, which the caller may change in place.
         """
         self._check_inputs(generators, x, "generators")
         if len(x) == 0 or len(generators) == 0:
