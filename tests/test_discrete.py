@@ -12,6 +12,29 @@ from symlearn._discrete_elements import simpler_normals, written_normal
 from symlearn._scaling import RepStandardizer
 from symlearn.reps import Scalars, Vectors
 
+
+def exact_reference(function, task, seen=None):
+    """A model that predicts ``function`` of the rows exactly, in the task's model units.
+
+    ``seen``: a list that receives the number of rows of every call.
+    """
+    import torch
+
+    offset, scale = float(task.scaler.offset_[0]), float(task.scaler.scale_[0])
+
+    class Reference(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            if seen is not None:
+                seen.append(len(x))
+            return ((function(x) - offset) / scale).reshape(len(x), 1) + 0 * self.unused
+
+    return Reference()
+
+
 # Small, fast fits: the reference model is what the search judges on.
 FAST = {"augment": False, "max_epochs": 150, "random_state": 0}
 
@@ -316,7 +339,6 @@ def test_a_mirror_far_from_a_found_axis_is_still_judged_with_the_turn_they_make(
     mirror holds; the swap holds too, and so does the quarter turn the two
     make, so both are reported (an exact reference, no training).
     """
-    import torch
 
     from symlearn import _discrete_search as search
     from symlearn._discrete_judge import Judge
@@ -332,18 +354,8 @@ def test_a_mirror_far_from_a_found_axis_is_still_judged_with_the_turn_they_make(
         return a * a * b * b + a**4 + b**4 + c
 
     task, y = RegressionTask.fit(target(X_m), output_rep=None, input_rep=rep)
-    offset, scale = float(task.scaler.offset_[0]), float(task.scaler.scale_[0])
-
-    class Reference(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.unused = torch.nn.Parameter(torch.zeros(1))
-
-        def forward(self, x):
-            return ((target(x) - offset) / scale)[:, None] + 0 * self.unused
-
     space = type("Space", (), {"input_rep": rep, "scaler": scaler})()
-    judge = Judge(Reference(), X_m[:400], y[:400], task, None)
+    judge = Judge(exact_reference(target, task), X_m[:400], y[:400], task, None)
     found = search._Search(judge, space, task, [], False)
     swap = np.array([np.sqrt(0.5), -0.5, -0.5])
     found.mirror_normals = lambda *args: [np.eye(3)[0], swap]
@@ -367,19 +379,12 @@ def test_an_element_that_surely_breaks_the_task_is_refused_on_the_screen_rows_al
         output_rep=None,
         input_rep=Vectors(1, 2),
     )
-    offset, scale = float(task.scaler.offset_[0]), float(task.scaler.scale_[0])
     seen = []
 
-    class Reference(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.unused = torch.nn.Parameter(torch.zeros(1))
+    def f(x):
+        return x[:, 0] ** 2 + x[:, 1]
 
-        def forward(self, x):
-            seen.append(len(x))
-            return ((x[:, :1] ** 2 + x[:, 1:] - offset) / scale) + 0 * self.unused
-
-    judge = Judge(Reference(), X, y, task, None)
+    judge = Judge(exact_reference(f, task, seen), X, y, task, None)
     kept, broken = (
         (np.diag([-1.0, 1.0]), np.zeros(2), None),
         (np.diag([1.0, -1.0]), np.zeros(2), None),
@@ -389,7 +394,7 @@ def test_an_element_that_surely_breaks_the_task_is_refused_on_the_screen_rows_al
     assert seen == [400, 2 * SCREEN_ROWS, 400 - SCREEN_ROWS]
 
     def moved_losses(A):
-        outputs = Reference()(torch.as_tensor(X @ A.T)).detach()
+        outputs = exact_reference(f, task)(torch.as_tensor(X @ A.T)).detach()
         return judge.per_row(outputs).double().numpy()
 
     np.testing.assert_allclose(rise_kept, moved_losses(kept[0]).mean() - judge.loss, atol=1e-9)
@@ -418,20 +423,10 @@ def test_the_screen_draws_its_rows_at_random_from_rows_in_the_users_order():
     task, y = RegressionTask.fit(
         f(X) + 0.3 * rng.standard_normal(1000), output_rep=None, input_rep=Vectors(1, 2)
     )
-    offset, scale = float(task.scaler.offset_[0]), float(task.scaler.scale_[0])
-
-    class Reference(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.unused = torch.nn.Parameter(torch.zeros(1))
-
-        def forward(self, x):
-            return ((f(x) - offset) / scale)[:, None] + 0 * self.unused
-
-    judge = Judge(Reference(), X, y, task, None)
+    judge = Judge(exact_reference(f, task), X, y, task, None)
     mirror = (np.diag([1.0, -1.0]), np.zeros(2), None)
     with torch.no_grad():
-        moved = Reference()(torch.as_tensor(X @ mirror[0].T))
+        moved = exact_reference(f, task)(torch.as_tensor(X @ mirror[0].T))
     whole = judge.per_row(moved).double().numpy().mean() - judge.loss
     assert whole <= judge.allowance  # measured: 0.0052 against 0.0108
     np.testing.assert_allclose(judge.increase(mirror), whole, rtol=1e-6)
