@@ -59,9 +59,6 @@ class Judge:
         k = SCREEN_ROWS if 2 * SCREEN_ROWS <= n else n
         order = np.random.default_rng(0).permutation(n)
         self.screen, self.rest = np.sort(order[:k]), np.sort(order[k:])
-        self.parts = [_rows(self.screen, n, copies)] + (
-            [_rows(self.rest, n, copies)] if k < n else []
-        )
         self.screen_weights = None if self.weights is None else self.weights[self.screen]
 
     def per_row(self, outputs, rows=None):
@@ -113,13 +110,13 @@ class Judge:
         per-row losses (n,) on every row, or the losses on the screen rows
         alone when the screen refused the group.
         """
-        screen = self.parts[0]
+        screen = _rows(self.screen, len(self.losses), self.copies)
         flat = [element for group in groups for element in group]
         screened = self._averaged(self.moved_outputs(flat, screen), groups, screen)
+        if not len(self.rest):
+            return screened  # every row judged
         refused = [self._refused(losses) for losses in screened]
-        if len(self.parts) == 1:
-            return screened
-        rest = self.parts[1]
+        rest = _rows(self.rest, len(self.losses), self.copies)
         kept = [group for group, no in zip(groups, refused) if not no]
         flat = [element for group in kept for element in group]
         completed = iter(self._averaged(self.moved_outputs(flat, rest), kept, rest))
@@ -139,11 +136,8 @@ class Judge:
         return [np.mean([next(losses) for _ in group], axis=0) for group in groups]
 
     def _refused(self, losses):
-        """Whether the loss rises beyond the allowance surely, on the rows of ``losses`` alone."""
-        k = len(losses)
-        if k == len(self.losses):
-            return False  # every row judged: the caller decides
-        w = np.ones(k) if self.screen_weights is None else self.screen_weights
+        """Whether the loss rises beyond the allowance surely, on the screen rows' ``losses``."""
+        w = np.ones(len(losses)) if self.screen_weights is None else self.screen_weights
         if w.sum() <= 0:
             return False
         difference = losses - self.losses[self.screen]
@@ -153,8 +147,7 @@ class Judge:
         return mean - SCREEN_Z * spread / np.sqrt(effective) > self.allowance
 
     def _increase(self, losses):
-        k = len(losses)
-        if k == len(self.losses):
+        if len(losses) == len(self.losses):
             return self.mean(losses) - self.loss
         w = self.screen_weights
         return float(

@@ -13,14 +13,9 @@ that turns, the held-out rows are first moved by its random elements
 (:func:`~symlearn._discrete_judge.moved_by_group`): the reference was
 chosen on the rows themselves, and favours them over any moved copy.
 
-* **Turns** ``C_n`` in a plane: the coordinate planes of the vectors (up
-  to ``MAX_PLANE_AXES`` axes), and the planes of the most exact
-  rotation-like directions of the spectrum. The loss along the orbit is
-  read at every angle ``2 pi k / n`` (``n`` up to ``MAX_ORDER``) and at
-  angles no such ``n`` reaches; ``n`` is the largest order whose every
-  turn keeps the loss, unless arbitrary angles do too (then the plane
-  turns continuously, which is the continuous part's to report). The
-  angle is measured where the loss is lowest near ``360 / n``.
+* **Turns** ``C_n`` in a plane (:mod:`symlearn._discrete_turns`): the
+  coordinate planes of the vectors and the planes of the most exact
+  rotation-like directions of the spectrum, read along the orbit.
 * **Mirrors** ``x -> (I - 2 u u^T) x``: the unit normal ``u`` is learned
   on the training rows (gradient descent on the task loss of the mirrored
   rows, from each axis and a few random starts), snapped to an axis or a
@@ -39,7 +34,7 @@ is not reported again.
 """
 
 from itertools import combinations
-from math import factorial, gcd
+from math import factorial
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components
@@ -62,7 +57,6 @@ from ._discrete_elements import (
     nearest_simple,
     output_map,
     permutation,
-    plane_turn,
     preserved_forms,
     reachable,
     simpler_normals,
@@ -70,16 +64,10 @@ from ._discrete_elements import (
     written_normal,
 )
 from ._discrete_judge import Judge, moved_by_group
+from ._discrete_turns import MAX_PLANE_AXES, search_turns
 from ._mirror_normals import descended_normals
-from ._reach import rotation_frequency
 
 __all__ = ["search_discrete"]
-
-#: The largest n of a turn by 2 pi / n that is searched.
-MAX_ORDER = 12
-
-#: Coordinate planes are searched when the vectors have at most this many axes.
-MAX_PLANE_AXES = 8
 
 #: At most this many held-out rows judge an element.
 MAX_ROWS = 4096
@@ -88,10 +76,6 @@ MAX_ROWS = 4096
 #: many copies moved by its random elements (fewer when MAX_ROWS rows are
 #: reached).
 MOVED_COPIES = 4
-
-#: Angles no order up to MAX_ORDER reaches; when most keep the loss, the
-#: plane turns continuously.
-N_FREE_ANGLES = 8
 
 #: Random starts of the mirror search, besides the axes.
 N_RANDOM_STARTS = 3
@@ -157,105 +141,6 @@ class _Search:
     @staticmethod
     def holds(confirmation):
         return confirmation is not None and confirmation.bounded and not confirmation.worse
-
-    # -- turns -----------------------------------------------------------------------------
-
-    def planes(self, spectrum):
-        """Coordinate planes (few axes) and the planes of rotation-like spectrum directions."""
-        planes = []
-        if self.axes <= MAX_PLANE_AXES:
-            eye = np.eye(self.axes)
-            planes = [
-                (eye[i], eye[j], f"axes {i} and {j}") for i, j in combinations(range(self.axes), 2)
-            ]
-        for L in spectrum:
-            linear = np.asarray(L)[: self.axes, : self.axes]
-            if rotation_frequency(linear) is None:
-                continue
-            values, vectors = np.linalg.eig(linear)
-            v = vectors[:, int(np.argmax(np.abs(values.imag)))]
-            p = v.real / max(np.linalg.norm(v.real), 1e-300)
-            q = v.imag - (v.imag @ p) * p
-            q /= max(np.linalg.norm(q), 1e-300)
-            projector = np.outer(p, p) + np.outer(q, q)
-            if all(
-                np.abs(projector - np.outer(a, a) - np.outer(b, b)).max() > 0.05
-                for a, b, _ in planes
-            ):
-                planes.append((p, q, "a plane of the most exact directions"))
-        return planes
-
-    def turns(self, spectrum):
-        golden = (np.sqrt(5) - 1) / 2
-        free = [2 * np.pi * ((k * golden) % 1) for k in range(1, N_FREE_ANGLES + 1)]
-        for p, q, where in self.planes(spectrum):
-            if self.continuously_generated(plane_turn(p, q, free[0])):
-                continue  # the continuous group turns the plane: its turns are not news
-
-            def increases(angles, p=p, q=q):
-                return self.judge.increases(
-                    [self.linear_map(plane_turn(p, q, angle)) for angle in angles]
-                )
-
-            kept_free = np.array(increases(free)) <= self.judge.allowance
-            if kept_free.sum() > N_FREE_ANGLES // 2:
-                continue  # it turns continuously: the continuous part's to report
-
-            def reduced(k, n):
-                return (k // gcd(k, n), n // gcd(k, n))
-
-            def judged(fractions, increases=increases):
-                """Whether the turn by each reduced fraction ``2 pi k / n`` keeps the loss."""
-                fractions = sorted(set(fractions))
-                rises = increases([2 * np.pi * k / n for k, n in fractions])
-                return {f: rise <= self.judge.allowance for f, rise in zip(fractions, rises)}
-
-            # The first turn of each order, then the multiples of those it keeps.
-            keeps = judged([(1, n) for n in range(2, MAX_ORDER + 1)])
-            first = [n for n in range(2, MAX_ORDER + 1) if keeps[(1, n)]]
-            multiples = {reduced(k, n) for n in first for k in range(2, n)} - set(keeps)
-            keeps |= judged(multiples)
-            orders = [n for n in first if all(keeps[reduced(k, n)] for k in range(2, n))]
-            if not orders:
-                continue
-            n = max(orders)
-            maps = self.linear_map(plane_turn(p, q, 2 * np.pi / n))
-            if self.generated(*maps[:2]):
-                continue
-            turns = [self.linear_map(plane_turn(p, q, 2 * np.pi * k / n)) for k in range(1, n)]
-            confirmation = self.judge.confirm(*turns)
-            if not self.holds(confirmation):
-                continue
-            angle = self.measured_angle(increases, 360 / n)
-            self.keep(
-                "rotation",
-                f"C{n}: turn by {360 / n:.2f} degrees in the plane of {self.axis_names(where)} "
-                f"(measured {angle:.2f})",
-                n,
-                [maps],
-                [confirmation],
-                linears=[plane_turn(p, q, 2 * np.pi / n)],
-                angle=angle,
-            )
-
-    @staticmethod
-    def measured_angle(increases, degrees):
-        """The angle (degrees) within 3 of ``degrees`` whose turn raises the loss least.
-
-        On the grid of 0.05 degrees, found coarse to fine: every 0.5 degrees,
-        then every 0.05 within 0.5 of the best (34 turns judged, not 121).
-        """
-        coarse = np.linspace(degrees - 3, degrees + 3, 13)
-        best = coarse[int(np.argmin(increases(np.radians(coarse))))]
-        fine = np.linspace(best - 0.5, best + 0.5, 21)
-        fine = fine[np.abs(fine - degrees) <= 3 + 1e-9]
-        return float(fine[int(np.argmin(increases(np.radians(fine))))])
-
-    def axis_names(self, where):
-        if where.startswith("axes ") and self.features_as_items:
-            i, j = (int(a) for a in where[5:].split(" and "))
-            return f"features {i} and {j}"
-        return where
 
     # -- mirrors ---------------------------------------------------------------------------
 
@@ -504,7 +389,7 @@ def search_discrete(
     search.exchanges()
     if search.rep.dim is not None and search.axes >= 1:
         if search.axes >= 2:
-            search.turns(spectrum)
+            search_turns(search, spectrum)
         search.mirrors(X_train, y_train, random_state)
         search.point_reflection()
     return tuple(search.found)

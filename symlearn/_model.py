@@ -30,7 +30,7 @@ from .symmetrize._invariants import (
     invariant_frame,
     n_coefficients,
 )
-from .symmetrize._items import InvariantItemModel, item_model_sizes
+from .symmetrize._items import InvariantItemModel, has_determinants, item_model_sizes
 
 __all__ = [
     "build_backbone",
@@ -176,22 +176,17 @@ def exchanged_items(rep, discrete):
     ``Points`` one, is pooled: its items, all ``n`` of them, were found
     exchangeable.
     """
-    counts = [
-        getattr(part, "n", None) if isinstance(part, (Vectors, Points, Scalars)) else None
-        for _, part in rep.feature_slices()
-    ]
+    parts = [part for _, part in rep.feature_slices()]
     for symmetry in discrete:
         if symmetry.kind != "permutation" or symmetry.part is None:
             continue
-        part = rep.feature_slices()[symmetry.part][1]
-        n = counts[symmetry.part]
+        part = parts[symmetry.part]
         if (
             isinstance(part, (Vectors, Points))
-            and n is not None
-            and counts.count(n) == 1
-            and tuple(symmetry.items) == tuple(range(n))
+            and len(ItemLayout(rep, part.n).item_parts) == 1
+            and tuple(symmetry.items) == tuple(range(part.n))
         ):
-            return n
+            return part.n
     return None
 
 
@@ -216,14 +211,10 @@ def build_discovered_model(estimator, space, task, generators, discrete=()):
         frame, form, scaling = invariant_frame(generators, affine=rep.affine)
         oriented, _ = kept_orientations(frame, form, vector_maps(rep, discrete))
         # The items' model has no time orientations: a form with a negative sign
-        # would lose what the connected group keeps. Its determinants take r
-        # vectors of two items and the global ones: 3 points in 3-D alone have
-        # none, and a chiral target would lose its sign.
-        layout = ItemLayout(rep, n_items)
-        per_item = sum(isinstance(p, (Vectors, Points)) for _, p in layout.item_parts)
-        shared = sum(p.n for _, p in layout.global_parts if isinstance(p, (Vectors, Points)))
-        determinants = 2 * per_item + shared >= len(form)
-        if not scaling and np.all(np.linalg.eigvalsh(form) > 0) and (determinants or not oriented):
+        # would lose what the connected group keeps; and without determinants a
+        # chiral target would lose its sign.
+        compact = np.all(np.linalg.eigvalsh(form) > 0)
+        if not scaling and compact and (not oriented or has_determinants(rep, n_items, len(form))):
             return build_item_model(estimator, space, task, generators, n_items, oriented=oriented)
     return build_invariant_model(estimator, space, task, generators, discrete=discrete)
 

@@ -42,7 +42,7 @@ from ..groups import ItemLayout
 from ..reps import Points, Scalars, Vectors
 from ._invariants import standardize_on_invariants
 
-__all__ = ["InvariantItemModel", "item_model_sizes"]
+__all__ = ["InvariantItemModel", "has_determinants", "item_model_sizes"]
 
 #: Width of the messages between items.
 MESSAGE_SIZE = 32
@@ -86,6 +86,18 @@ def _output_plan(output_rep, n_items, d):
                 f"{part!r}."
             )
     return plan
+
+
+def has_determinants(rep, n_items, r):
+    """Whether an oriented items' model of ``rep`` has determinants to keep the orientation with.
+
+    They are of ``r``-tuples of one item's or two items' vectors and the
+    global ones: three points in 3-D and nothing else have none, and the
+    model is then invariant under mirrors too.
+    """
+    layout = ItemLayout(rep, n_items)
+    c, m = len(_slots(layout.item_parts, True)), len(_slots(layout.global_parts, False))
+    return 2 * c + m >= r
 
 
 def item_model_sizes(rep, output_rep, n_items, r, *, oriented, n_outputs=None):
