@@ -171,7 +171,9 @@ class DiscreteSymmetry:
             items = tuple(fields.items("items", D))
             if not all(isinstance(i, int) and 0 <= i < D for i in items):
                 raise fields.error("items", f"must be integers from 0 to {D - 1}.")
-        part = fields.optional("part", fields.integer, 0, D)
+        # A part of the representation: the exact model of a discovered group
+        # looks it up when it is rebuilt.
+        part = fields.optional("part", fields.integer, 0, len(scaler.rep.feature_slices()) - 1)
         symmetry = cls(
             kind=fields.string("kind", choices=set(DISCRETE_KINDS)),
             description=fields.string("description", max_length=500),

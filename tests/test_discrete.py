@@ -431,3 +431,29 @@ def test_the_screen_draws_its_rows_at_random_from_rows_in_the_users_order():
     assert whole <= judge.allowance  # measured: 0.0052 against 0.0108
     np.testing.assert_allclose(judge.increase(mirror), whole, rtol=1e-6)
     assert judge.confirm(mirror) is not None
+
+
+def test_a_file_naming_a_part_the_representation_lacks_is_refused():
+    from symlearn._discrete import DiscreteSymmetry
+
+    rep = Vectors(3, 2)
+    scaler = RepStandardizer(rep).fit(np.random.default_rng(0).standard_normal((50, 6)))
+    swap = np.eye(6)[[2, 3, 0, 1, 4, 5]]
+    symmetry = DiscreteSymmetry(
+        kind="permutation",
+        description="S3: items 0, 1, 2 of part 0 can be exchanged",
+        group_order=6,
+        matrices=swap[None],
+        offsets=np.zeros((1, 6)),
+        output_matrices=None,
+        items=(0, 1, 2),
+        part=0,
+        loss_before=0.1,
+        loss_after=0.1,
+        loss_bound=0.11,
+        loss_allowed=0.025,
+    )
+    config = symmetry.to_config()
+    assert DiscreteSymmetry.from_config(config, scaler, "s").part == 0
+    with pytest.raises(ValueError, match=r"part.*must lie in \[0, 0\]; got 1"):
+        DiscreteSymmetry.from_config({**config, "part": 1}, scaler, "s")
